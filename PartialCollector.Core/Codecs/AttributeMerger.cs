@@ -1,0 +1,47 @@
+using Google.Protobuf.Collections;
+using OpenTelemetry.Proto.Common.V1;
+
+namespace PartialCollector.Core.Codecs;
+
+/// <summary>
+/// The seed's merge rule: copy source attributes whose key the target lacks; the target keeps its own values.
+/// Values are shared, not moved, so the source stays whole for the next span of the same record.
+/// </summary>
+public static class AttributeMerger
+{
+    public static void MergeMissing(RepeatedField<KeyValue> target, RepeatedField<KeyValue> source, bool skipProtocolAttributes)
+    {
+        if (source.Count == 0)
+        {
+            return;
+        }
+
+        var existingCount = target.Count;
+        foreach (var attribute in source)
+        {
+            if (skipProtocolAttributes && PartialAttributes.IsProtocolAttribute(attribute.Key))
+            {
+                continue;
+            }
+
+            if (!Contains(target, existingCount, attribute.Key))
+            {
+                target.Add(attribute);
+            }
+        }
+    }
+
+    private static bool Contains(RepeatedField<KeyValue> attributes, int count, string key)
+    {
+        // Spans carry a handful of attributes: a linear scan beats hashing here.
+        for (var i = 0; i < count; i++)
+        {
+            if (string.Equals(attributes[i].Key, key, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using OpenTelemetry.Proto.Collector.Logs.V1;
+using OpenTelemetry.Proto.Logs.V1;
+
+namespace PartialCollector.Core.Codecs.Json;
+
+/// <summary>The log messages: ExportLogsServiceRequest down to LogRecord.</summary>
+internal ref partial struct OtlpJsonParser
+{
+    public ExportLogsServiceRequest ReadExportLogsRequest()
+    {
+        BeginDocument();
+        BeginObject();
+        var request = new ExportLogsServiceRequest();
+        while (NextField(out var field))
+        {
+            if (field != JsonField.ResourceLogs)
+            {
+                SkipValue();
+                continue;
+            }
+
+            BeginArray();
+            for (var i = 0; NextElement(i); i++)
+            {
+                if (Token != JsonTokenType.Null)
+                {
+                    request.ResourceLogs.Add(ReadResourceLogs());
+                }
+            }
+        }
+
+        EndDocument();
+        return request;
+    }
+
+    private ResourceLogs ReadResourceLogs()
+    {
+        BeginObject();
+        var resourceLogs = new ResourceLogs();
+        while (NextField(out var field))
+        {
+            switch (field)
+            {
+                case JsonField.Resource:
+                    resourceLogs.Resource = ReadResource();
+                    break;
+                case JsonField.ScopeLogs:
+                    BeginArray();
+                    for (var i = 0; NextElement(i); i++)
+                    {
+                        if (Token != JsonTokenType.Null)
+                        {
+                            resourceLogs.ScopeLogs.Add(ReadScopeLogs());
+                        }
+                    }
+
+                    break;
+                case JsonField.SchemaUrl:
+                    resourceLogs.SchemaUrl = ReadString();
+                    break;
+                default:
+                    SkipValue();
+                    break;
+            }
+        }
+
+        return resourceLogs;
+    }
+
+    private ScopeLogs ReadScopeLogs()
+    {
+        BeginObject();
+        var scopeLogs = new ScopeLogs();
+        while (NextField(out var field))
+        {
+            switch (field)
+            {
+                case JsonField.Scope:
+                    scopeLogs.Scope = ReadScope();
+                    break;
+                case JsonField.LogRecords:
+                    BeginArray();
+                    for (var i = 0; NextElement(i); i++)
+                    {
+                        if (Token != JsonTokenType.Null)
+                        {
+                            scopeLogs.LogRecords.Add(ReadLogRecord());
+                        }
+                    }
+
+                    break;
+                case JsonField.SchemaUrl:
+                    scopeLogs.SchemaUrl = ReadString();
+                    break;
+                default:
+                    SkipValue();
+                    break;
+            }
+        }
+
+        return scopeLogs;
+    }
+
+    private LogRecord ReadLogRecord()
+    {
+        BeginObject();
+        var record = new LogRecord();
+        while (NextField(out var field))
+        {
+            switch (field)
+            {
+                case JsonField.TimeUnixNano:
+                    record.TimeUnixNano = ReadUInt64();
+                    break;
+                case JsonField.ObservedTimeUnixNano:
+                    record.ObservedTimeUnixNano = ReadUInt64();
+                    break;
+                case JsonField.SeverityNumber:
+                    record.SeverityNumber = (SeverityNumber)ReadEnum(OtlpEnum.SeverityNumber);
+                    break;
+                case JsonField.SeverityText:
+                    record.SeverityText = ReadString();
+                    break;
+                case JsonField.Body:
+                    record.Body = ReadAnyValue();
+                    break;
+                case JsonField.Attributes:
+                    ReadKeyValues(record.Attributes);
+                    break;
+                case JsonField.DroppedAttributesCount:
+                    record.DroppedAttributesCount = ReadUInt32();
+                    break;
+                case JsonField.Flags:
+                    record.Flags = ReadUInt32();
+                    break;
+                case JsonField.TraceId:
+                    record.TraceId = ReadId(TraceIdLength);
+                    break;
+                case JsonField.SpanId:
+                    record.SpanId = ReadId(SpanIdLength);
+                    break;
+                case JsonField.EventName:
+                    record.EventName = ReadString();
+                    break;
+                default:
+                    SkipValue();
+                    break;
+            }
+        }
+
+        return record;
+    }
+}

@@ -1,0 +1,309 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Google.Protobuf;
+
+namespace PartialCollector.Core.Codecs.Json;
+
+/// <summary>Scalar values, tolerant of the forms protobuf JSON and the known clients produce.</summary>
+internal ref partial struct OtlpJsonParser
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>The raw UTF-8 of the current string token, unescaped (allocates only when it had escapes).</summary>
+    private readonly ReadOnlySpan<byte> StringBytes()
+    {
+        if (!_reader.ValueIsEscaped)
+        {
+            return _reader.ValueSpan;
+        }
+
+        var unescaped = new byte[_reader.ValueSpan.Length];
+        return unescaped.AsSpan(0, _reader.CopyString(unescaped));
+    }
+
+    private readonly string ReadString()
+    {
+        if (Token != JsonTokenType.String)
+        {
+            throw Error("expected a string");
+        }
+
+        return _reader.ValueSpan.IsEmpty ? string.Empty : _reader.GetString()!;
+    }
+
+    private readonly bool ReadBool()
+    {
+        switch (Token)
+        {
+            case JsonTokenType.True:
+                return true;
+            case JsonTokenType.False:
+                return false;
+            case JsonTokenType.String:
+                var text = StringBytes();
+                if (text.SequenceEqual("true"u8))
+                {
+                    return true;
+                }
+
+                if (text.SequenceEqual("false"u8))
+                {
+                    return false;
+                }
+
+                throw Error("not a boolean");
+            default:
+                throw Error("expected true or false");
+        }
+    }
+
+    /// <summary>fixed64 / uint64: a JSON number or a decimal string.</summary>
+    private readonly ulong ReadUInt64()
+    {
+        if (Token == JsonTokenType.Number)
+        {
+            if (_reader.TryGetUInt64(out var value))
+            {
+                return value;
+            }
+
+            if (_reader.TryGetDecimal(out var d) && IsIntegral(d, 0m, ulong.MaxValue))
+            {
+                return (ulong)d;
+            }
+        }
+        else if (Token == JsonTokenType.String)
+        {
+            var text = StringBytes();
+            if (ulong.TryParse(text, NumberStyles.None, Invariant, out var value))
+            {
+                return value;
+            }
+
+            if (decimal.TryParse(text, NumberStyles.Float, Invariant, out var d) && IsIntegral(d, 0m, ulong.MaxValue))
+            {
+                return (ulong)d;
+            }
+        }
+        else
+        {
+            throw Error("expected a number or a numeric string");
+        }
+
+        throw Error("not an unsigned 64-bit integer");
+    }
+
+    /// <summary>int64: a JSON number or a decimal string.</summary>
+    private readonly long ReadInt64()
+    {
+        if (Token == JsonTokenType.Number)
+        {
+            if (_reader.TryGetInt64(out var value))
+            {
+                return value;
+            }
+
+            if (_reader.TryGetDecimal(out var d) && IsIntegral(d, long.MinValue, long.MaxValue))
+            {
+                return (long)d;
+            }
+        }
+        else if (Token == JsonTokenType.String)
+        {
+            var text = StringBytes();
+            if (long.TryParse(text, NumberStyles.AllowLeadingSign, Invariant, out var value))
+            {
+                return value;
+            }
+
+            if (decimal.TryParse(text, NumberStyles.Float, Invariant, out var d) && IsIntegral(d, long.MinValue, long.MaxValue))
+            {
+                return (long)d;
+            }
+        }
+        else
+        {
+            throw Error("expected a number or a numeric string");
+        }
+
+        throw Error("not a 64-bit integer");
+    }
+
+    /// <summary>uint32 / fixed32: a JSON number or a decimal string.</summary>
+    private readonly uint ReadUInt32()
+    {
+        if (Token == JsonTokenType.Number)
+        {
+            if (_reader.TryGetUInt32(out var value))
+            {
+                return value;
+            }
+
+            if (_reader.TryGetDecimal(out var d) && IsIntegral(d, 0m, uint.MaxValue))
+            {
+                return (uint)d;
+            }
+        }
+        else if (Token == JsonTokenType.String)
+        {
+            var text = StringBytes();
+            if (uint.TryParse(text, NumberStyles.None, Invariant, out var value))
+            {
+                return value;
+            }
+
+            if (decimal.TryParse(text, NumberStyles.Float, Invariant, out var d) && IsIntegral(d, 0m, uint.MaxValue))
+            {
+                return (uint)d;
+            }
+        }
+        else
+        {
+            throw Error("expected a number or a numeric string");
+        }
+
+        throw Error("not an unsigned 32-bit integer");
+    }
+
+    /// <summary>double: a JSON number, or a string holding a number, <c>NaN</c>, <c>Infinity</c> or <c>-Infinity</c>.</summary>
+    private readonly double ReadDouble()
+    {
+        if (Token == JsonTokenType.Number)
+        {
+            if (_reader.TryGetDouble(out var value))
+            {
+                return value;
+            }
+        }
+        else if (Token == JsonTokenType.String)
+        {
+            var text = StringBytes();
+            if (text.SequenceEqual("NaN"u8))
+            {
+                return double.NaN;
+            }
+
+            if (text.SequenceEqual("Infinity"u8))
+            {
+                return double.PositiveInfinity;
+            }
+
+            if (text.SequenceEqual("-Infinity"u8))
+            {
+                return double.NegativeInfinity;
+            }
+
+            if (double.TryParse(text, NumberStyles.Float, Invariant, out var value))
+            {
+                return value;
+            }
+        }
+        else
+        {
+            throw Error("expected a number or a numeric string");
+        }
+
+        throw Error("not a double");
+    }
+
+    /// <summary>An enum as a number, a numeric string, or a value name.</summary>
+    private readonly int ReadEnum(OtlpEnum type)
+    {
+        if (Token == JsonTokenType.Number)
+        {
+            if (_reader.TryGetInt32(out var number))
+            {
+                return number;
+            }
+
+            throw Error($"not a {EnumNames.Describe(type)} number");
+        }
+
+        if (Token != JsonTokenType.String)
+        {
+            throw Error($"expected a {EnumNames.Describe(type)} number or name");
+        }
+
+        var text = StringBytes();
+        if (text.Length > 0 && (text[0] == (byte)'-' || (uint)(text[0] - '0') <= 9))
+        {
+            if (int.TryParse(text, NumberStyles.AllowLeadingSign, Invariant, out var number))
+            {
+                return number;
+            }
+
+            throw Error($"not a {EnumNames.Describe(type)} number");
+        }
+
+        var value = EnumNames.Lookup(type, text);
+        if (value < 0)
+        {
+            throw Error($"unknown {EnumNames.Describe(type)} '{Excerpt(text)}'");
+        }
+
+        return value;
+    }
+
+    /// <summary>
+    /// A trace id (16 bytes) or span id (8 bytes): hex, short hex left-padded with zeros, or base64 of
+    /// exactly that length. An empty string is an absent id; so is an all-zero one when
+    /// <paramref name="zeroIsAbsent"/> (parent span ids: "no parent").
+    /// </summary>
+    private readonly ByteString ReadId(int length, bool zeroIsAbsent = false)
+    {
+        if (Token != JsonTokenType.String)
+        {
+            throw Error("expected a hex or base64 string");
+        }
+
+        var text = StringBytes();
+        if (text.IsEmpty)
+        {
+            return ByteString.Empty;
+        }
+
+        Span<byte> id = stackalloc byte[16];
+        id = id[..length];
+        if (!IdDecoding.TryDecode(text, id))
+        {
+            throw Error($"not hex or base64 (expected a {length}-byte id)");
+        }
+
+        if (zeroIsAbsent && !id.ContainsAnyExcept((byte)0))
+        {
+            return ByteString.Empty;
+        }
+
+        return ByteString.CopyFrom(id);
+    }
+
+    /// <summary>A bytes field: base64, standard or URL-safe, padding optional.</summary>
+    private readonly ByteString ReadBytes()
+    {
+        if (Token != JsonTokenType.String)
+        {
+            throw Error("expected a base64 string");
+        }
+
+        var text = StringBytes();
+        if (text.IsEmpty)
+        {
+            return ByteString.Empty;
+        }
+
+        var decoded = new byte[Base64Decoding.MaxDecodedLength(text.Length)];
+        if (!Base64Decoding.TryDecode(text, decoded, out var written))
+        {
+            throw Error("not base64");
+        }
+
+        return UnsafeByteOperations.UnsafeWrap(decoded.AsMemory(0, written));
+    }
+
+    private static bool IsIntegral(decimal value, decimal min, decimal max) =>
+        value >= min && value <= max && value == decimal.Truncate(value);
+
+    private static string Excerpt(ReadOnlySpan<byte> text) =>
+        Encoding.UTF8.GetString(text.Length <= 64 ? text : text[..64]);
+}

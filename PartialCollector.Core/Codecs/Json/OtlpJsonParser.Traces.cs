@@ -1,0 +1,274 @@
+using System.Text.Json;
+using OpenTelemetry.Proto.Trace.V1;
+
+namespace PartialCollector.Core.Codecs.Json;
+
+/// <summary>The trace messages: TracesData down to Span, its events, links and status.</summary>
+internal ref partial struct OtlpJsonParser
+{
+    private const int TraceIdLength = 16;
+    private const int SpanIdLength = 8;
+
+    public TracesData ReadTracesData()
+    {
+        BeginDocument();
+        BeginObject();
+        var data = new TracesData();
+        while (NextField(out var field))
+        {
+            if (field != JsonField.ResourceSpans)
+            {
+                SkipValue();
+                continue;
+            }
+
+            BeginArray();
+            for (var i = 0; NextElement(i); i++)
+            {
+                if (Token != JsonTokenType.Null)
+                {
+                    data.ResourceSpans.Add(ReadResourceSpans());
+                }
+            }
+        }
+
+        EndDocument();
+        return data;
+    }
+
+    private ResourceSpans ReadResourceSpans()
+    {
+        BeginObject();
+        var resourceSpans = new ResourceSpans();
+        while (NextField(out var field))
+        {
+            switch (field)
+            {
+                case JsonField.Resource:
+                    resourceSpans.Resource = ReadResource();
+                    break;
+                case JsonField.ScopeSpans:
+                    BeginArray();
+                    for (var i = 0; NextElement(i); i++)
+                    {
+                        if (Token != JsonTokenType.Null)
+                        {
+                            resourceSpans.ScopeSpans.Add(ReadScopeSpans());
+                        }
+                    }
+
+                    break;
+                case JsonField.SchemaUrl:
+                    resourceSpans.SchemaUrl = ReadString();
+                    break;
+                default:
+                    SkipValue();
+                    break;
+            }
+        }
+
+        return resourceSpans;
+    }
+
+    private ScopeSpans ReadScopeSpans()
+    {
+        BeginObject();
+        var scopeSpans = new ScopeSpans();
+        while (NextField(out var field))
+        {
+            switch (field)
+            {
+                case JsonField.Scope:
+                    scopeSpans.Scope = ReadScope();
+                    break;
+                case JsonField.Spans:
+                    BeginArray();
+                    for (var i = 0; NextElement(i); i++)
+                    {
+                        if (Token != JsonTokenType.Null)
+                        {
+                            scopeSpans.Spans.Add(ReadSpan());
+                        }
+                    }
+
+                    break;
+                case JsonField.SchemaUrl:
+                    scopeSpans.SchemaUrl = ReadString();
+                    break;
+                default:
+                    SkipValue();
+                    break;
+            }
+        }
+
+        return scopeSpans;
+    }
+
+    private Span ReadSpan()
+    {
+        BeginObject();
+        var span = new Span();
+        while (NextField(out var field))
+        {
+            switch (field)
+            {
+                case JsonField.TraceId:
+                    span.TraceId = ReadId(TraceIdLength);
+                    break;
+                case JsonField.SpanId:
+                    span.SpanId = ReadId(SpanIdLength);
+                    break;
+                case JsonField.TraceState:
+                    span.TraceState = ReadString();
+                    break;
+                case JsonField.ParentSpanId:
+                    span.ParentSpanId = ReadId(SpanIdLength, zeroIsAbsent: true);
+                    break;
+                case JsonField.Flags:
+                    span.Flags = ReadUInt32();
+                    break;
+                case JsonField.Name:
+                    span.Name = ReadString();
+                    break;
+                case JsonField.Kind:
+                    span.Kind = (Span.Types.SpanKind)ReadEnum(OtlpEnum.SpanKind);
+                    break;
+                case JsonField.StartTimeUnixNano:
+                    span.StartTimeUnixNano = ReadUInt64();
+                    break;
+                case JsonField.EndTimeUnixNano:
+                    span.EndTimeUnixNano = ReadUInt64();
+                    break;
+                case JsonField.Attributes:
+                    ReadKeyValues(span.Attributes);
+                    break;
+                case JsonField.DroppedAttributesCount:
+                    span.DroppedAttributesCount = ReadUInt32();
+                    break;
+                case JsonField.Events:
+                    BeginArray();
+                    for (var i = 0; NextElement(i); i++)
+                    {
+                        if (Token != JsonTokenType.Null)
+                        {
+                            span.Events.Add(ReadEvent());
+                        }
+                    }
+
+                    break;
+                case JsonField.DroppedEventsCount:
+                    span.DroppedEventsCount = ReadUInt32();
+                    break;
+                case JsonField.Links:
+                    BeginArray();
+                    for (var i = 0; NextElement(i); i++)
+                    {
+                        if (Token != JsonTokenType.Null)
+                        {
+                            span.Links.Add(ReadLink());
+                        }
+                    }
+
+                    break;
+                case JsonField.DroppedLinksCount:
+                    span.DroppedLinksCount = ReadUInt32();
+                    break;
+                case JsonField.Status:
+                    span.Status = ReadStatus();
+                    break;
+                default:
+                    SkipValue();
+                    break;
+            }
+        }
+
+        return span;
+    }
+
+    private Span.Types.Event ReadEvent()
+    {
+        BeginObject();
+        var spanEvent = new Span.Types.Event();
+        while (NextField(out var field))
+        {
+            switch (field)
+            {
+                case JsonField.TimeUnixNano:
+                    spanEvent.TimeUnixNano = ReadUInt64();
+                    break;
+                case JsonField.Name:
+                    spanEvent.Name = ReadString();
+                    break;
+                case JsonField.Attributes:
+                    ReadKeyValues(spanEvent.Attributes);
+                    break;
+                case JsonField.DroppedAttributesCount:
+                    spanEvent.DroppedAttributesCount = ReadUInt32();
+                    break;
+                default:
+                    SkipValue();
+                    break;
+            }
+        }
+
+        return spanEvent;
+    }
+
+    private Span.Types.Link ReadLink()
+    {
+        BeginObject();
+        var link = new Span.Types.Link();
+        while (NextField(out var field))
+        {
+            switch (field)
+            {
+                case JsonField.TraceId:
+                    link.TraceId = ReadId(TraceIdLength);
+                    break;
+                case JsonField.SpanId:
+                    link.SpanId = ReadId(SpanIdLength);
+                    break;
+                case JsonField.TraceState:
+                    link.TraceState = ReadString();
+                    break;
+                case JsonField.Attributes:
+                    ReadKeyValues(link.Attributes);
+                    break;
+                case JsonField.DroppedAttributesCount:
+                    link.DroppedAttributesCount = ReadUInt32();
+                    break;
+                case JsonField.Flags:
+                    link.Flags = ReadUInt32();
+                    break;
+                default:
+                    SkipValue();
+                    break;
+            }
+        }
+
+        return link;
+    }
+
+    private Status ReadStatus()
+    {
+        BeginObject();
+        var status = new Status();
+        while (NextField(out var field))
+        {
+            switch (field)
+            {
+                case JsonField.Code:
+                    status.Code = (Status.Types.StatusCode)ReadEnum(OtlpEnum.StatusCode);
+                    break;
+                case JsonField.Message:
+                    status.Message = ReadString();
+                    break;
+                default:
+                    SkipValue();
+                    break;
+            }
+        }
+
+        return status;
+    }
+}

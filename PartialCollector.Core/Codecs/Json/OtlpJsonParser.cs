@@ -1,0 +1,144 @@
+using System.Text.Json;
+
+namespace PartialCollector.Core.Codecs.Json;
+
+/// <summary>
+/// The OTLP/JSON decoder: a forward-only walk over <see cref="Utf8JsonReader"/> tokens that builds the
+/// generated protobuf messages directly. This part holds the navigation (objects, arrays, skipping, errors);
+/// the scalar, common, trace and log parts are in the other <c>OtlpJsonParser.*.cs</c> files.
+/// </summary>
+internal ref partial struct OtlpJsonParser
+{
+    private Utf8JsonReader _reader;
+    private readonly JsonPath _path;
+
+    public OtlpJsonParser(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.StartsWith(Utf8ByteOrderMark))
+        {
+            utf8 = utf8[Utf8ByteOrderMark.Length..];
+        }
+
+        _reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
+        _path = new JsonPath();
+    }
+
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>An exception thrown by the JSON reader or a value accessor, with the current path.</summary>
+    public readonly OtlpJsonException Wrap(Exception e) => e switch
+    {
+        JsonException => new OtlpJsonException(_path.ToString(), "invalid JSON: " + e.Message, e),
+        _ => new OtlpJsonException(_path.ToString(), e.Message, e),
+    };
+
+    private readonly OtlpJsonException Error(string problem) => new(_path.ToString(), problem, null);
+
+    private readonly JsonTokenType Token => _reader.TokenType;
+
+    private void Read()
+    {
+        if (!_reader.Read())
+        {
+            throw Error("unexpected end of JSON");
+        }
+    }
+
+    /// <summary>Reads the first token, which must open the top-level object.</summary>
+    private void BeginDocument()
+    {
+        if (!_reader.Read())
+        {
+            throw Error("empty input");
+        }
+
+        if (Token != JsonTokenType.StartObject)
+        {
+            throw Error("the top-level value is not a JSON object");
+        }
+    }
+
+    /// <summary>After the top-level object only whitespace may follow.</summary>
+    private void EndDocument()
+    {
+        if (_reader.Read())
+        {
+            throw Error("unexpected data after the top-level object");
+        }
+    }
+
+    /// <summary>The current token must open an object; enter it.</summary>
+    private void BeginObject()
+    {
+        if (Token != JsonTokenType.StartObject)
+        {
+            throw Error("expected an object");
+        }
+
+        _path.Enter();
+    }
+
+    /// <summary>
+    /// Advances to the next field of the current object and onto its value, skipping fields whose value is
+    /// JSON null (null means absent). Returns false, leaving the object, at its end.
+    /// </summary>
+    private bool NextField(out JsonField field)
+    {
+        while (true)
+        {
+            Read();
+            if (Token == JsonTokenType.EndObject)
+            {
+                _path.Exit();
+                field = JsonField.None;
+                return false;
+            }
+
+            field = _reader.ValueIsEscaped ? IdentifyEscapedName() : JsonFields.Identify(_reader.ValueSpan);
+            _path.SetField(field);
+            Read();
+            if (Token != JsonTokenType.Null)
+            {
+                return true;
+            }
+        }
+    }
+
+    private readonly JsonField IdentifyEscapedName()
+    {
+        var unescaped = new byte[_reader.ValueSpan.Length];
+        var length = _reader.CopyString(unescaped);
+        return JsonFields.Identify(unescaped.AsSpan(0, length));
+    }
+
+    /// <summary>The current token must open an array.</summary>
+    private readonly void BeginArray()
+    {
+        if (Token != JsonTokenType.StartArray)
+        {
+            throw Error("expected an array");
+        }
+    }
+
+    /// <summary>Advances to element <paramref name="index"/> of the current array; false at its end.</summary>
+    private bool NextElement(int index)
+    {
+        Read();
+        if (Token == JsonTokenType.EndArray)
+        {
+            return false;
+        }
+
+        _path.SetIndex(index);
+        return true;
+    }
+
+    /// <summary>Skips the current value (an unknown field), including nested objects and arrays.</summary>
+    private void SkipValue()
+    {
+        if (Token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+        {
+            _reader.Skip();
+        }
+    }
+}

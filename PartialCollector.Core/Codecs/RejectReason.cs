@@ -1,0 +1,29 @@
+namespace PartialCollector.Core.Codecs;
+
+/// <summary>Why a log record was rejected; the value is the metric tag and the start of the client's message.</summary>
+public enum RejectReason
+{
+    None = 0,
+    MissingFrequency,
+    InvalidFrequency,
+    UnknownBodyType,
+    MissingBody,
+    InvalidBody,
+    NoSpans,
+    InvalidSpanId,
+}
+
+public static class RejectReasonNames
+{
+    public static string ToTag(this RejectReason reason) => reason switch
+    {
+        RejectReason.MissingFrequency => "missing_frequency",
+        RejectReason.InvalidFrequency => "invalid_frequency",
+        RejectReason.UnknownBodyType => "unknown_body_type",
+        RejectReason.MissingBody => "missing_body",
+        RejectReason.InvalidBody => "invalid_body",
+        RejectReason.NoSpans => "no_spans",
+        RejectReason.InvalidSpanId => "invalid_span_id",
+        _ => "none",
+    };
+}

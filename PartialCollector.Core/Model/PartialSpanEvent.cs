@@ -1,0 +1,14 @@
+namespace PartialCollector.Core.Model;
+
+/// <summary>
+/// One span's heartbeat or stop, decoded from a log record and ready to store.
+/// </summary>
+/// <param name="Trace">Protobuf <c>TracesData</c> holding only this span, attributes merged (heartbeats only).</param>
+/// <param name="Frequency">The client's heartbeat interval (heartbeats only).</param>
+/// <param name="ObservedUnixNano">The log record's time, used so an older heartbeat never overwrites a newer one; 0 when unknown.</param>
+public readonly record struct PartialSpanEvent(
+    PartialEventKind Kind,
+    SpanKey Key,
+    byte[]? Trace,
+    TimeSpan Frequency,
+    long ObservedUnixNano);

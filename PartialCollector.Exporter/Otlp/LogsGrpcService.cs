@@ -1,0 +1,22 @@
+using Grpc.Core;
+using OpenTelemetry.Proto.Collector.Logs.V1;
+using PartialCollector.Exporter.Ingestion;
+
+namespace PartialCollector.Exporter.Otlp;
+
+/// <summary>OTLP/gRPC <c>LogsService/Export</c>: a thin layer over <see cref="LogIngestionService"/>.</summary>
+public sealed class LogsGrpcService(LogIngestionService ingestion) : LogsService.LogsServiceBase
+{
+    public override async Task<ExportLogsServiceResponse> Export(ExportLogsServiceRequest request, ServerCallContext context)
+    {
+        try
+        {
+            return await ingestion.IngestAsync(request, context.CancellationToken);
+        }
+        catch (StoreUnavailableException e)
+        {
+            // UNAVAILABLE is retryable for OTLP clients; nothing of this request was acknowledged.
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+namespace PartialCollector.Exporter;
+
+/// <summary>Configuration section <c>PartialExporter</c>. Durations accept Go syntax (<c>5s</c>) or hh:mm:ss.</summary>
+public sealed class PartialExporterOptions
+{
+    public const string Section = "PartialExporter";
+
+    /// <summary>A span expires <c>frequency × ExpiryFactor</c> after its last heartbeat.</summary>
+    public double ExpiryFactor { get; set; } = 3;
+
+    /// <summary>How long a stopped span's tombstone keeps late heartbeats from bringing it back.</summary>
+    public TimeSpan TombstoneRetention { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Heartbeat interval assumed for the <c>span.state</c> alias, whose clients send no frequency.</summary>
+    public TimeSpan DefaultFrequency { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most span rows in one database round trip; concurrent requests share it up to this size.</summary>
+    public int MaxBatchSize { get; set; } = 1000;
+
+    /// <summary>Database round trips in flight at once (each on its own pooled connection).</summary>
+    public int WriteConcurrency { get; set; } = 4;
+
+    /// <summary>Largest request body accepted, as sent (413 / RESOURCE_EXHAUSTED above it).</summary>
+    public long MaxRequestBodySize { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Largest body after gzip decompression, against decompression bombs.</summary>
+    public long MaxDecompressedBodySize { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Sent as Retry-After with 503 when the database is unavailable.</summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,3 @@
+using PartialCollector.Exporter;
+
+ExporterApplication.Build(args).Run();

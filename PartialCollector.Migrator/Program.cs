@@ -1,0 +1,30 @@
+using PartialCollector.Migrator;
+
+// Runs once: apply the schema, exit 0; exit 1 with the reason on failure (the app host shows it).
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddServiceDefaults();
+builder.Services.AddOptions<MigratorOptions>()
+    .Bind(builder.Configuration.GetSection(MigratorOptions.Section))
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+builder.Services.AddSingleton<SchemaMigrator>();
+
+using var host = builder.Build();
+await host.StartAsync();
+var logger = host.Services.GetRequiredService<ILogger<SchemaMigrator>>();
+try
+{
+    var connectionString = builder.Configuration.GetConnectionString(SchemaMigrator.ConnectionName)
+        ?? throw new InvalidOperationException($"ConnectionStrings:{SchemaMigrator.ConnectionName} is not set.");
+    await host.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(connectionString, CancellationToken.None);
+    return 0;
+}
+catch (Exception e)
+{
+    logger.LogCritical(e, "Migration failed: {Reason}", e.Message);
+    return 1;
+}
+finally
+{
+    await host.StopAsync();
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace PartialCollector.Tests.Infrastructure;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster from the machine's own binaries (initdb / pg_ctl), for machines without
+/// Docker. PostgreSQL refuses to run as root, so as root the cluster runs as the <c>postgres</c> user.
+/// </summary>
+public sealed class LocalPostgresCluster : IAsyncDisposable
+{
+    private readonly string binDirectory;
+    private readonly string dataDirectory;
+    private readonly bool asPostgresUser;
+
+    private LocalPostgresCluster(string binDirectory, string root, int port, bool asPostgresUser)
+    {
+        this.binDirectory = binDirectory;
+        Root = root;
+        dataDirectory = Path.Combine(root, "data");
+        Port = port;
+        this.asPostgresUser = asPostgresUser;
+    }
+
+    public string Root { get; }
+
+    public int Port { get; }
+
+    public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Password=postgres;Database=postgres;Include Error Detail=true";
+
+    public static string? FindBinDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("PG_BIN") is { Length: > 0 } configured && File.Exists(Path.Combine(configured, "initdb")))
+        {
+            return configured;
+        }
+
+        const string debianRoot = "/usr/lib/postgresql";
+        if (Directory.Exists(debianRoot))
+        {
+            var newest = Directory.GetDirectories(debianRoot)
+                .Select(d => Path.Combine(d, "bin"))
+                .Where(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")))
+                .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0)
+                .FirstOrDefault();
+            if (newest is not null)
+            {
+                return newest;
+            }
+        }
+
+        return (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")));
+    }
+
+    public static async Task<LocalPostgresCluster> StartAsync(string binDirectory, CancellationToken cancellationToken = default)
+    {
+        var asPostgresUser = Environment.UserName == "root";
+        var root = Path.Combine(Path.GetTempPath(), "partialcollector-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(root);
+        var cluster = new LocalPostgresCluster(binDirectory, root, FreePort(), asPostgresUser);
+        try
+        {
+            if (asPostgresUser)
+            {
+                await RunAsync("chown", ["postgres:postgres", root], cancellationToken);
+            }
+
+            var passwordFile = Path.Combine(root, "pwfile");
+            await File.WriteAllTextAsync(passwordFile, "postgres\n", cancellationToken);
+            if (asPostgresUser)
+            {
+                await RunAsync("chown", ["postgres:postgres", passwordFile], cancellationToken);
+            }
+
+            await cluster.RunPgAsync("initdb", ["-D", cluster.dataDirectory, "-U", "postgres", "--pwfile", passwordFile, "--auth", "scram-sha-256", "-E", "UTF8", "--no-sync"], cancellationToken);
+            var options = $"-p {cluster.Port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
+            await cluster.RunPgAsync("pg_ctl", ["-D", cluster.dataDirectory, "-o", options, "-l", Path.Combine(root, "postgres.log"), "-w", "-t", "60", "start"], cancellationToken);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (File.Exists(Path.Combine(dataDirectory, "postmaster.pid")))
+            {
+                await RunPgAsync("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], CancellationToken.None);
+            }
+        }
+        catch (Exception)
+        {
+            // Best effort: the folder goes either way.
+        }
+
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private Task RunPgAsync(string tool, string[] arguments, CancellationToken cancellationToken)
+    {
+        var executable = Path.Combine(binDirectory, tool);
+        return asPostgresUser
+            ? RunAsync("runuser", ["-u", "postgres", "--", executable, .. arguments], cancellationToken)
+            : RunAsync(executable, arguments, cancellationToken);
+    }
+
+    private static async Task RunAsync(string fileName, string[] arguments, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} exited {process.ExitCode}: {await stderr}{await stdout}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,75 @@
+using PartialCollector.Tests.Infrastructure;
+
+namespace PartialCollector.Tests.Storage;
+
+public sealed class SchemaMigratorTests
+{
+    [Fact]
+    public async Task CreatesTheOriginalsColumnsAndRunsTwiceWithoutHarm()
+    {
+        var server = await PostgresServer.GetAsync();
+        var connectionString = await server.CreateMigratedDatabaseAsync("mig");
+        await Migrations.ApplyAsync(connectionString);
+
+        var table = new PartialTracesTable(connectionString);
+        var columns = await table.ScalarAsync<string>(
+            "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'partial_traces'");
+        Assert.StartsWith(
+            "trace_id:text,span_id:text,trace:bytea,timestamp:timestamp with time zone,expires_at:timestamp with time zone",
+            columns);
+        var expiresIndexes = await table.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'partial_traces' AND indexdef LIKE '%(expires_at)'");
+        Assert.Equal(1, expiresIndexes);
+        Assert.Equal(3, await table.ScalarAsync<long>("SELECT count(*) FROM schemaversions"));
+    }
+
+    [Fact]
+    public async Task AdoptsADatabaseCreatedByTheOriginalsGolangMigrate()
+    {
+        var server = await PostgresServer.GetAsync();
+        var connectionString = await server.CreateEmptyDatabaseAsync("adopt");
+        var table = new PartialTracesTable(connectionString);
+        await table.ExecuteAsync("""
+            CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
+            INSERT INTO schema_migrations VALUES (1, false);
+            CREATE TABLE partial_traces (
+                trace_id TEXT NOT NULL, span_id TEXT NOT NULL, trace BYTEA NOT NULL,
+                timestamp TIMESTAMPTZ DEFAULT NOW(), expires_at TIMESTAMPTZ,
+                PRIMARY KEY (trace_id, span_id));
+            CREATE INDEX idx_expires_at ON partial_traces (expires_at);
+            INSERT INTO partial_traces (trace_id, span_id, trace, expires_at) VALUES ('aa', 'bb', '\x01', now());
+            """);
+
+        await Migrations.ApplyAsync(connectionString);
+
+        Assert.Equal(1, await table.CountAsync());
+        Assert.Equal(1, await table.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'partial_traces' AND indexdef LIKE '%(expires_at)'"));
+        Assert.Equal(0, await table.CountAsync("partial_tombstones"));
+    }
+
+    [Fact]
+    public async Task RefusesADirtyGolangMigrateDatabaseWithAClearMessage()
+    {
+        var server = await PostgresServer.GetAsync();
+        var connectionString = await server.CreateEmptyDatabaseAsync("dirty");
+        await new PartialTracesTable(connectionString).ExecuteAsync(
+            "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (1, true);");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Migrations.ApplyAsync(connectionString));
+
+        Assert.Contains("dirty", error.Message);
+    }
+
+    [Fact]
+    public async Task AcceptsTheOriginalsPostgresUrlForm()
+    {
+        var server = await PostgresServer.GetAsync();
+        var keywords = new Npgsql.NpgsqlConnectionStringBuilder(await server.CreateEmptyDatabaseAsync("url"));
+        var url = $"postgres://{keywords.Username}:{Uri.EscapeDataString(keywords.Password ?? "")}@{keywords.Host}:{keywords.Port}/{keywords.Database}?sslmode=disable";
+
+        await Migrations.ApplyAsync(url);
+
+        Assert.Equal(0, await new PartialTracesTable(keywords.ConnectionString).CountAsync());
+    }
+}
