@@ -1,4 +1,5 @@
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Grpc.AspNetCore.Server.Model;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
 using PartialCollector.Core.Codecs;
 using PartialCollector.Core.Storage;
@@ -13,9 +14,20 @@ public static class ExporterApplication
 {
     public const string ConnectionName = "partials";
 
+    private static readonly Dictionary<string, string?> DefaultEndpoints = new()
+    {
+        ["Kestrel:Endpoints:OtlpGrpc:Url"] = "http://0.0.0.0:4317",
+        ["Kestrel:Endpoints:OtlpGrpc:Protocols"] = "Http2",
+        ["Kestrel:Endpoints:OtlpHttp:Url"] = "http://0.0.0.0:4318",
+        ["Kestrel:Endpoints:OtlpHttp:Protocols"] = "Http1AndHttp2",
+    };
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+
+        // Lowest precedence: appsettings, environment (Kestrel__Endpoints__OtlpGrpc__Url) and args override these.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = DefaultEndpoints });
         configure?.Invoke(builder);
         builder.AddServiceDefaults();
         builder.AddNpgsqlDataSource(
@@ -35,6 +47,7 @@ public static class ExporterApplication
             grpc.EnableDetailedErrors = builder.Environment.IsDevelopment();
         });
 
+        builder.Services.AddSingleton<IServiceMethodProvider<LogsGrpcService>, LogsGrpcMethodProvider>();
         builder.Services.AddSingleton<ExporterMetrics>();
         builder.Services.AddSingleton<SpanWriteStore>();
         builder.Services.AddSingleton(sp => new PartialLogDecoder(sp.GetRequiredService<IOptions<PartialExporterOptions>>().Value.DefaultFrequency));

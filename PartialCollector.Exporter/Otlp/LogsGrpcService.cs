@@ -4,10 +4,13 @@ using PartialCollector.Exporter.Ingestion;
 
 namespace PartialCollector.Exporter.Otlp;
 
-/// <summary>OTLP/gRPC <c>LogsService/Export</c>: a thin layer over <see cref="LogIngestionService"/>.</summary>
-public sealed class LogsGrpcService(LogIngestionService ingestion) : LogsService.LogsServiceBase
+/// <summary>
+/// OTLP/gRPC <c>LogsService/Export</c>: a thin layer over <see cref="LogIngestionService"/>, bound by
+/// <see cref="LogsGrpcMethodProvider"/>.
+/// </summary>
+public sealed class LogsGrpcService(LogIngestionService ingestion)
 {
-    public override async Task<ExportLogsServiceResponse> Export(ExportLogsServiceRequest request, ServerCallContext context)
+    public async Task<ExportLogsServiceResponse> Export(ExportLogsServiceRequest request, ServerCallContext context)
     {
         try
         {

@@ -267,7 +267,7 @@ internal ref partial struct OtlpJsonParser
         id = id[..length];
         if (!IdDecoding.TryDecode(text, id))
         {
-            throw Error($"not hex or base64 (expected a {length}-byte id)");
+            throw Error($"not hex or base64 ({length} bytes expected)");
         }
 
         if (zeroIsAbsent && !id.ContainsAnyExcept((byte)0))

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+using PartialCollector.Tests.Infrastructure;
+
+namespace PartialCollector.Tests.Exporter;
+
+public sealed class ExporterStartupTests
+{
+    [Theory]
+    [InlineData("PartialExporter:ExpiryFactor", "0")]
+    [InlineData("PartialExporter:ExpiryFactor", "-1")]
+    [InlineData("PartialExporter:MaxBatchSize", "0")]
+    [InlineData("PartialExporter:TombstoneRetention", "-5s")]
+    public async Task InvalidConfigurationStopsStartUpNamingTheKey(string key, string value)
+    {
+        var app = ExporterHost.Build("Host=127.0.0.1;Database=none", new() { [key] = value }, out _, out _);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains(key, error.Message);
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task UnparsableDurationStopsStartUpNamingTheKey()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await using var app = ExporterHost.Build("Host=127.0.0.1;Database=none", new() { ["PartialExporter:RetryAfter"] = "soon" }, out _, out _);
+            await app.StartAsync();
+        });
+
+        Assert.Contains("PartialExporter:RetryAfter", error.Message);
+    }
+}
