@@ -1,0 +1,30 @@
+namespace PartialCollector.Bench;
+
+/// <summary>Command-line settings: <c>--connection CS --exporter DLL --receiver DLL [--quick] [--exporter-env KEY=VALUE]...</c>.</summary>
+public sealed record BenchOptions(string Connection, string ExporterDll, string ReceiverDll, bool Quick, Dictionary<string, string> ExporterEnvironment)
+{
+    public TimeSpan ShapeDuration => Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20);
+
+    public int Keys => 100_000;
+
+    public int CollectionLive => Quick ? 90_000 : 900_000;
+
+    public int CollectionExpired => Quick ? 10_000 : 100_000;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        string? Value(string name)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        }
+
+        return new BenchOptions(
+            Value("--connection") ?? throw new ArgumentException("--connection is required"),
+            Value("--exporter") ?? throw new ArgumentException("--exporter (path to PartialCollector.Exporter.dll) is required"),
+            Value("--receiver") ?? throw new ArgumentException("--receiver (path to PartialCollector.Receiver.dll) is required"),
+            args.Contains("--quick"),
+            args.Select((a, i) => (a, i)).Where(x => x.a == "--exporter-env" && x.i + 1 < args.Length)
+                .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]));
+    }
+}

@@ -1,0 +1,103 @@
+using Google.Protobuf;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace PartialCollector.Bench;
+
+/// <summary>
+/// The reference points, issued straight from Npgsql on the same database: (a) the original implementation's
+/// write pattern, one autocommit upsert per span; (b) the table's limit, multi-row upserts of 1,000 rows.
+/// </summary>
+public static class DatabaseReferences
+{
+    private const string SingleUpsert = """
+        INSERT INTO partial_traces (trace_id, span_id, trace, "timestamp", expires_at)
+        VALUES ($1, $2, $3, now(), now() + interval '15 seconds')
+        ON CONFLICT (trace_id, span_id) DO UPDATE
+        SET trace = EXCLUDED.trace, "timestamp" = EXCLUDED."timestamp", expires_at = EXCLUDED.expires_at
+        """;
+
+    private const string MultiUpsert = """
+        INSERT INTO partial_traces (trace_id, span_id, trace, "timestamp", expires_at)
+        SELECT u.t, u.s, u.b, now(), now() + interval '15 seconds'
+        FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(t, s, b)
+        ON CONFLICT (trace_id, span_id) DO UPDATE
+        SET trace = EXCLUDED.trace, "timestamp" = EXCLUDED."timestamp", expires_at = EXCLUDED.expires_at
+        """;
+
+    public static async Task<LoadResult> OriginalPatternAsync(NpgsqlDataSource dataSource, SpanPayloads payloads, int clients, TimeSpan duration)
+    {
+        var (traceIds, spanIds, traces) = Columns(payloads);
+        var connections = await OpenAsync(dataSource, clients);
+        var result = await LoadDriver.RunAsync("(a) original: 1 upsert per span, 32 conns", clients, duration, async (client, i) =>
+        {
+            var key = (int)((client * 7919L + i * clients) % payloads.Count);
+            await using var command = new NpgsqlCommand(SingleUpsert, connections[client])
+            {
+                Parameters = { new() { Value = traceIds[key] }, new() { Value = spanIds[key] }, new() { Value = traces[key] } },
+            };
+            await command.ExecuteNonQueryAsync();
+            return 1;
+        });
+        await CloseAsync(connections);
+        return result;
+    }
+
+    public static async Task<LoadResult> MultiRowLimitAsync(NpgsqlDataSource dataSource, SpanPayloads payloads, int clients, TimeSpan duration)
+    {
+        const int rows = 1000;
+        var (traceIds, spanIds, traces) = Columns(payloads);
+        var connections = await OpenAsync(dataSource, clients);
+        var result = await LoadDriver.RunAsync($"(b) limit: 1,000-row upserts, {clients} conns", clients, duration, async (client, i) =>
+        {
+            var start = (int)((client * 25_000L + i * rows) % (payloads.Count - rows));
+            await using var command = new NpgsqlCommand(MultiUpsert, connections[client])
+            {
+                Parameters =
+                {
+                    new() { Value = traceIds[start..(start + rows)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                    new() { Value = spanIds[start..(start + rows)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                    new() { Value = traces[start..(start + rows)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+                },
+            };
+            await command.ExecuteNonQueryAsync();
+            return rows;
+        });
+        await CloseAsync(connections);
+        return result;
+    }
+
+    private static (string[] TraceIds, string[] SpanIds, byte[][] Traces) Columns(SpanPayloads payloads)
+    {
+        var traceIds = new string[payloads.Count];
+        var spanIds = new string[payloads.Count];
+        var traces = new byte[payloads.Count][];
+        for (var i = 0; i < payloads.Count; i++)
+        {
+            traceIds[i] = payloads.TraceIdHex(i);
+            spanIds[i] = payloads.SpanIdHex(i);
+            traces[i] = payloads.Traces(i).ToByteArray();
+        }
+
+        return (traceIds, spanIds, traces);
+    }
+
+    private static async Task<NpgsqlConnection[]> OpenAsync(NpgsqlDataSource dataSource, int count)
+    {
+        var connections = new NpgsqlConnection[count];
+        for (var i = 0; i < count; i++)
+        {
+            connections[i] = await dataSource.OpenConnectionAsync();
+        }
+
+        return connections;
+    }
+
+    private static async Task CloseAsync(NpgsqlConnection[] connections)
+    {
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+}

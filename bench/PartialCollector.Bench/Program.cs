@@ -1,0 +1,111 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using PartialCollector.Bench;
+using PartialCollector.Migrator;
+
+// bench/run.sh starts PostgreSQL and publishes the services, then runs this with their paths.
+var options = BenchOptions.Parse(args);
+var migrator = new SchemaMigrator(Options.Create(new MigratorOptions()), NullLogger<SchemaMigrator>.Instance, TimeProvider.System);
+await migrator.MigrateAsync(options.Connection, CancellationToken.None);
+await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(options.Connection) { MaxPoolSize = 200 }.ConnectionString);
+var payloads = new SpanPayloads(options.Keys);
+var duration = options.ShapeDuration;
+var results = new List<(LoadResult Load, double? Cpu, double? Rss)>();
+
+async Task Truncate()
+{
+    await using var command = dataSource.CreateCommand("TRUNCATE partial_traces, partial_tombstones");
+    await command.ExecuteNonQueryAsync();
+}
+
+Console.Error.WriteLine("reference (a): the original's write pattern");
+await Truncate();
+var original = await DatabaseReferences.OriginalPatternAsync(dataSource, payloads, 32, duration);
+results.Add((original, null, null));
+Console.Error.WriteLine("reference (b): multi-row upserts");
+await Truncate();
+var limit = await DatabaseReferences.MultiRowLimitAsync(dataSource, payloads, 4, duration);
+results.Add((limit, null, null));
+
+var grpcPort = Ports.Free();
+var httpPort = Ports.Free();
+await Truncate();
+var exporterEnvironment = new Dictionary<string, string>(options.ExporterEnvironment)
+{
+    ["ConnectionStrings__partials"] = options.Connection,
+    ["Kestrel__Endpoints__OtlpGrpc__Url"] = $"http://127.0.0.1:{grpcPort}",
+    ["Kestrel__Endpoints__OtlpHttp__Url"] = $"http://127.0.0.1:{httpPort}",
+};
+await using (var exporter = await ServiceProcess.StartAsync(options.ExporterDll, exporterEnvironment, new Uri($"http://127.0.0.1:{httpPort}/alive")))
+{
+    using var senders = new OtlpSenders(new Uri($"http://127.0.0.1:{grpcPort}"), new Uri($"http://127.0.0.1:{httpPort}"), channels: 32);
+    var heartbeats = Enumerable.Range(0, payloads.Count).Select(k => SpanPayloads.Request([payloads.Record(k, stop: false)])).ToArray();
+
+    async Task Shape(string name, int clients, Func<int, long, Task<int>> send)
+    {
+        Console.Error.WriteLine(name);
+        exporter.ResetPeakRss();
+        var cpu0 = exporter.CpuSeconds();
+        var load = await LoadDriver.RunAsync(name, clients, duration, send);
+        results.Add((load, exporter.CpuSeconds() - cpu0, exporter.PeakRssMiB()));
+    }
+
+    await Shape("shape 1: 1 record/request, 32 clients, gRPC", 32, async (c, i) =>
+    {
+        await senders.SendGrpcAsync(c, heartbeats[(int)((c * 3125L + i) % heartbeats.Length)]);
+        return 1;
+    });
+    await Shape("shape 1: 1 record/request, 32 clients, HTTP", 32, async (c, i) =>
+    {
+        await senders.SendHttpAsync(heartbeats[(int)((c * 3125L + i) % heartbeats.Length)]);
+        return 1;
+    });
+
+    const int perRequest = 512;
+    var batches = Enumerable.Range(0, payloads.Count / perRequest)
+        .Select(b => SpanPayloads.Request(Enumerable.Range(b * perRequest, perRequest).Select(k => payloads.Record(k, stop: false))))
+        .ToArray();
+    await Shape("shape 2: 512 records/request, 4 clients, gRPC", 4, async (c, i) =>
+    {
+        await senders.SendGrpcAsync(c, batches[(int)((c * 50L + i) % batches.Length)]);
+        return perRequest;
+    });
+
+    // Shape 3: every span gets N heartbeats and then its stop, on fresh keys.
+    const int heartbeatsPerSpan = 4;
+    var mixedPayloads = new SpanPayloads(options.Keys);
+    var mixedHeartbeats = Enumerable.Range(0, mixedPayloads.Count).Select(k => SpanPayloads.Request([mixedPayloads.Record(k, stop: false)])).ToArray();
+    var mixedStops = Enumerable.Range(0, mixedPayloads.Count).Select(k => SpanPayloads.Request([mixedPayloads.Record(k, stop: true)])).ToArray();
+    await Shape($"shape 3: {heartbeatsPerSpan} heartbeats then a stop, 32 clients, gRPC", 32, async (c, i) =>
+    {
+        var key = (int)((c * 3125L + i / (heartbeatsPerSpan + 1)) % mixedPayloads.Count);
+        await senders.SendGrpcAsync(c, i % (heartbeatsPerSpan + 1) == heartbeatsPerSpan ? mixedStops[key] : mixedHeartbeats[key]);
+        return 1;
+    });
+}
+
+Console.Error.WriteLine($"collection: seeding {options.CollectionLive:N0} live and {options.CollectionExpired:N0} expired spans");
+await CollectionBench.SeedAsync(dataSource, payloads, options.CollectionLive, options.CollectionExpired);
+var collection = await CollectionBench.RunAsync(dataSource, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired);
+
+string F(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
+Console.WriteLine();
+Console.WriteLine($"| run | records/s | p50 ms | p99 ms | failed | exporter CPU s | exporter peak RSS MiB | ours / (a) | ours / (b) |");
+Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+foreach (var (load, cpu, rss) in results)
+{
+    var ratios = cpu is null ? "| | " : $"| {load.RecordsPerSecond / original.RecordsPerSecond:0.00}x | {load.RecordsPerSecond / limit.RecordsPerSecond:P0} ";
+    Console.WriteLine($"| {load.Name} | {F(load.RecordsPerSecond)} | {load.P50Ms:0.00} | {load.P99Ms:0.00} | {load.Failures} | {(cpu is null ? "" : cpu.Value.ToString("0.0", CultureInfo.InvariantCulture))} | {(rss is null ? "" : rss.Value.ToString("0", CultureInfo.InvariantCulture))} {ratios}|");
+}
+
+Console.WriteLine();
+Console.WriteLine($"| collection | expired | live | time to sink s | spans/s | receiver peak RSS MiB | receiver CPU s |");
+Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+Console.WriteLine($"| drain to an acknowledging gRPC sink | {F(collection.Expired)} | {F(collection.Live)} | {collection.Drain.TotalSeconds:0.0} | {F(collection.SpansPerSecond)} | {collection.ReceiverPeakRssMiB:0} | {collection.ReceiverCpuSeconds:0.0} |");
+Console.WriteLine();
+Console.WriteLine("Idle collection cycle (nothing expired), the claim's scan:");
+Console.WriteLine("```");
+Console.WriteLine(collection.IdlePlan);
+Console.WriteLine("```");
