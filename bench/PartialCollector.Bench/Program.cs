@@ -52,6 +52,14 @@ await using (var exporter = await ServiceProcess.StartAsync(options.ExporterDll,
         results.Add((load, exporter.CpuSeconds() - cpu0, exporter.PeakRssMiB()));
     }
 
+    // The ceiling of this machine, load generator and gRPC stack: records the Exporter ignores (no database work).
+    var ignored = SpanPayloads.Request([new OpenTelemetry.Proto.Logs.V1.LogRecord { Body = new() { StringValue = "not a partial span" } }]);
+    await Shape("ceiling: 1 ignored record/request, 32 clients, gRPC", 32, async (c, i) =>
+    {
+        await senders.SendGrpcAsync(c, ignored);
+        return 1;
+    });
+
     await Shape("shape 1: 1 record/request, 32 clients, gRPC", 32, async (c, i) =>
     {
         await senders.SendGrpcAsync(c, heartbeats[(int)((c * 3125L + i) % heartbeats.Length)]);

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(PartialCollector.Bench.Codecs.DecodeBenchmarks).Assembly).Run(args);
