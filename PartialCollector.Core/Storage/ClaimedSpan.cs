@@ -1,0 +1,19 @@
+using PartialCollector.Core.Model;
+
+namespace PartialCollector.Core.Storage;
+
+/// <summary>One expired row claimed by a receiver; the lease and timestamp identify the claim when settling it.</summary>
+/// <param name="Trace">The stored protobuf <c>TracesData</c>, as written by the exporter.</param>
+/// <param name="Timestamp">The database time of the last heartbeat.</param>
+/// <param name="HeartbeatUnixNano">The client's time of the last heartbeat, when known.</param>
+/// <param name="Lease">The <c>expires_at</c> the claim set; the row is ours while it still holds it.</param>
+/// <param name="OriginalExpiresAt">The <c>expires_at</c> before the claim, restored on release.</param>
+/// <param name="ClaimedAt">The database time of the claim (the collection time).</param>
+public sealed record ClaimedSpan(
+    SpanKey Key,
+    byte[] Trace,
+    DateTime Timestamp,
+    long? HeartbeatUnixNano,
+    DateTime Lease,
+    DateTime OriginalExpiresAt,
+    DateTime ClaimedAt);

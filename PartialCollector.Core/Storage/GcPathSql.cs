@@ -1,0 +1,82 @@
+namespace PartialCollector.Core.Storage;
+
+/// <summary>
+/// The Receiver's statements. Each runs on its own and commits at once: no lock or transaction is held
+/// while spans are in flight downstream. Moving <c>expires_at</c> forward is the lease: other receivers
+/// skip leased rows, and rows of a receiver that crashed mid-send become due again when the lease ends.
+/// A claimed row is only touched again while both <c>expires_at</c> (the lease) and <c>"timestamp"</c> are
+/// as the claim left them; a heartbeat that arrived meanwhile changed both, so the span is alive and wins.
+/// </summary>
+internal static class GcPathSql
+{
+    // Oldest first, SKIP LOCKED so replicas split the backlog instead of queueing on each other's rows.
+    // The expires_at index serves both the filter and the order; 'infinity' placeholders never qualify.
+    public const string Claim = """
+        WITH due AS (
+            SELECT trace_id, span_id, expires_at
+            FROM partial_traces
+            WHERE expires_at < now()
+            ORDER BY expires_at
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED)
+        UPDATE partial_traces p
+        SET expires_at = now() + $2 * interval '1 microsecond'
+        FROM due
+        WHERE p.trace_id = due.trace_id AND p.span_id = due.span_id
+        RETURNING p.trace_id, p.span_id, p.trace, p."timestamp", p.heartbeat_unix_nano,
+                  p.expires_at AS lease, due.expires_at AS original_expires_at, now() AS claimed_at
+        """;
+
+    // Delivered: forget the spans, unless a heartbeat refreshed them meanwhile.
+    public const string DeleteDelivered = """
+        DELETE FROM partial_traces p
+        USING unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS u(trace_id, span_id, lease, ts)
+        WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
+          AND p.expires_at = u.lease AND p."timestamp" = u.ts
+        """;
+
+    // Retryable failure: hand the rows back at once with their original expiry (so they keep their place
+    // in the oldest-first order) instead of making every replica wait out the lease.
+    public const string Release = """
+        UPDATE partial_traces p
+        SET expires_at = u.original
+        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[]) AS u(trace_id, span_id, lease, ts, original)
+        WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
+          AND p.expires_at = u.lease AND p."timestamp" = u.ts
+        """;
+
+    // Permanently rejected or undecodable: move the row, as stored, to the dead letters with the reason.
+    public const string MoveToDeadLetters = """
+        WITH moved AS (
+            DELETE FROM partial_traces p
+            USING unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[]) AS u(trace_id, span_id, lease, ts, reason)
+            WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
+              AND p.expires_at = u.lease AND p."timestamp" = u.ts
+            RETURNING p.trace_id, p.span_id, p.trace, p."timestamp", u.reason)
+        INSERT INTO partial_dead_letters (trace_id, span_id, trace, "timestamp", reason)
+        SELECT trace_id, span_id, trace, "timestamp", reason FROM moved
+        """;
+
+    // Delivered but rejected in part: OTLP's partial success says how many spans, not which, so every span
+    // of the request is kept here for inspection (they are also deleted as delivered).
+    public const string CopyToDeadLetters = """
+        INSERT INTO partial_dead_letters (trace_id, span_id, trace, "timestamp", reason)
+        SELECT u.trace_id, u.span_id, u.trace, u.ts, u.reason
+        FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[], $5::text[]) AS u(trace_id, span_id, trace, ts, reason)
+        """;
+
+    // Expired but not yet delivered (leased rows excluded: they are in flight). Both read the expires_at
+    // index only, so the gauge stays cheap with a large backlog.
+    public const string Backlog = """
+        SELECT count(*), extract(epoch FROM now() - min(expires_at))::float8
+        FROM partial_traces
+        WHERE expires_at < now()
+        """;
+
+    // Tombstones only need to outlive late heartbeats; bounded so a large pile is removed over several cycles.
+    public const string PurgeTombstones = """
+        DELETE FROM partial_tombstones
+        WHERE ctid = ANY (ARRAY(
+            SELECT ctid FROM partial_tombstones WHERE expires_at < now() ORDER BY expires_at LIMIT $1))
+        """;
+}

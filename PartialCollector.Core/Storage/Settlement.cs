@@ -1,0 +1,19 @@
+namespace PartialCollector.Core.Storage;
+
+/// <summary>What became of one claimed batch; applied in one round trip by <see cref="ExpiredSpanStore.SettleAsync"/>.</summary>
+public sealed class Settlement
+{
+    /// <summary>Accepted downstream: deleted unless a heartbeat refreshed them meanwhile.</summary>
+    public List<ClaimedSpan> Delivered { get; } = [];
+
+    /// <summary>Delivered spans also copied to the dead letters (the downstream rejected some of them).</summary>
+    public List<DeadLetter> Copies { get; } = [];
+
+    /// <summary>Never deliverable: moved to the dead letters unless a heartbeat refreshed them meanwhile.</summary>
+    public List<DeadLetter> DeadLetters { get; } = [];
+
+    /// <summary>Not delivered for a passing reason: handed back for the next cycle.</summary>
+    public List<ClaimedSpan> Released { get; } = [];
+
+    public bool IsEmpty => Delivered.Count == 0 && Copies.Count == 0 && DeadLetters.Count == 0 && Released.Count == 0;
+}

@@ -1,0 +1,84 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Proto.Collector.Trace.V1;
+
+namespace PartialCollector.Receiver.Delivery;
+
+/// <summary>OTLP/gRPC: <c>TraceService/Export</c> on one long-lived HTTP/2 channel.</summary>
+public sealed class GrpcTraceExporter : ITraceExporter, IDisposable
+{
+    private readonly GrpcChannel channel;
+    private readonly TraceService.TraceServiceClient client;
+    private readonly Metadata headers;
+    private readonly TimeSpan timeout;
+    private readonly TimeProvider timeProvider;
+
+    public GrpcTraceExporter(IOptions<PartialReceiverOptions> options, TimeProvider timeProvider)
+    {
+        var downstream = options.Value.Downstream;
+        timeout = downstream.Timeout;
+        this.timeProvider = timeProvider;
+        channel = GrpcChannel.ForAddress(downstream.Endpoint!, new GrpcChannelOptions
+        {
+            // The cycle owns retries (it releases the rows and backs off); the channel must not retry on its own.
+            MaxRetryAttempts = 0,
+
+            // After an outage the channel waits out its own reconnect back-off (2 minutes at most by default)
+            // before it tries again; keep it within the cycle's back-off so recovery is noticed promptly.
+            MaxReconnectBackoff = options.Value.MaxBackoff,
+            MaxReceiveMessageSize = 4 * 1024 * 1024,
+            MaxSendMessageSize = null,
+            HttpHandler = new SocketsHttpHandler
+            {
+                ConnectTimeout = downstream.Timeout,
+                EnableMultipleHttp2Connections = true,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            },
+        });
+        client = new TraceService.TraceServiceClient(channel);
+        headers = [];
+        foreach (var (key, value) in OtlpHeaders.Parse(downstream.Headers))
+        {
+            headers.Add(key.ToLowerInvariant(), value);
+        }
+
+        if (downstream.UsesGzip)
+        {
+            // Grpc.Net.Client's documented per-call switch for request compression.
+            headers.Add("grpc-internal-encoding-request", "gzip");
+        }
+    }
+
+    public async Task<ExportOutcome> ExportAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var deadline = timeProvider.GetUtcNow().UtcDateTime + timeout;
+            var response = await client.ExportAsync(request, new CallOptions(headers, deadline, cancellationToken));
+            return response.PartialSuccess is { RejectedSpans: > 0 } partial
+                ? new ExportOutcome.Delivered(partial.RejectedSpans, partial.ErrorMessage)
+                : new ExportOutcome.Delivered(0, response.PartialSuccess?.ErrorMessage is { Length: > 0 } warning ? warning : null);
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Classify(e.StatusCode, e.Status.Detail);
+        }
+    }
+
+    public void Dispose() => channel.Dispose();
+
+    /// <summary>
+    /// OTLP's retryable codes, plus the ones that describe the deployment rather than the data
+    /// (authentication, permission, a wrong endpoint): dead-lettering every span because an API key is
+    /// missing would be worse than waiting for the configuration to be fixed.
+    /// </summary>
+    public static ExportOutcome Classify(StatusCode code, string detail) => code switch
+    {
+        StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted
+            or StatusCode.Cancelled or StatusCode.OutOfRange or StatusCode.DataLoss
+            or StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.Unimplemented
+            => new ExportOutcome.Retryable($"gRPC {code}: {detail}"),
+        _ => new ExportOutcome.Rejected($"gRPC {code}: {detail}"),
+    };
+}

@@ -1,0 +1,32 @@
+namespace PartialCollector.Receiver;
+
+/// <summary>Configuration section <c>PartialReceiver</c>. Durations accept Go syntax (<c>5s</c>) or hh:mm:ss.</summary>
+public sealed class PartialReceiverOptions
+{
+    public const string Section = "PartialReceiver";
+
+    /// <summary>Time between collection cycles (a cycle drains everything that is due before it waits again).</summary>
+    public TimeSpan GcInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Random spread of each wait, ± this much; null means 10 % of <see cref="GcInterval"/>.</summary>
+    public TimeSpan? Jitter { get; set; }
+
+    /// <summary>Most rows claimed, and spans sent in one export request, at a time.</summary>
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>How long a claim keeps other receivers off its rows; must outlast one downstream send.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Which time a collected span ends at.</summary>
+    public EndTimeSource EndTime { get; set; } = EndTimeSource.LastHeartbeat;
+
+    /// <summary>Turns an unset status into ERROR, so the crash stands out in the tracing backend.</summary>
+    public bool MarkAsError { get; set; } = true;
+
+    /// <summary>Cap of the exponential back-off after failed cycles.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(1);
+
+    public DownstreamOptions Downstream { get; set; } = new();
+
+    public TimeSpan EffectiveJitter => Jitter ?? GcInterval / 10;
+}

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Options;
+using PartialCollector.Receiver.Delivery;
+
+namespace PartialCollector.Receiver;
+
+/// <summary>Refuses start-up on bad configuration, naming the key.</summary>
+public sealed class PartialReceiverOptionsValidator : IValidateOptions<PartialReceiverOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PartialReceiverOptions options)
+    {
+        var failures = new List<string>();
+        const string s = PartialReceiverOptions.Section;
+        const string d = s + ":Downstream";
+        var downstream = options.Downstream;
+
+        if (options.GcInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"{s}:GcInterval must be positive (got {options.GcInterval}).");
+        }
+
+        if (options.Jitter is { } jitter && (jitter < TimeSpan.Zero || jitter > options.GcInterval))
+        {
+            failures.Add($"{s}:Jitter must be between 0 and {s}:GcInterval (got {jitter}).");
+        }
+
+        if (options.BatchSize is < 1 or > 50_000)
+        {
+            failures.Add($"{s}:BatchSize must be between 1 and 50000 (got {options.BatchSize}).");
+        }
+
+        if (!Enum.IsDefined(options.EndTime))
+        {
+            failures.Add($"{s}:EndTime must be LastHeartbeat or CollectionTime (got {options.EndTime}).");
+        }
+
+        if (options.MaxBackoff <= TimeSpan.Zero)
+        {
+            failures.Add($"{s}:MaxBackoff must be positive (got {options.MaxBackoff}).");
+        }
+
+        if (downstream.Timeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{d}:Timeout must be positive (got {downstream.Timeout}).");
+        }
+
+        // A lease shorter than a send would let another receiver claim, and send again, spans still in flight.
+        if (options.Lease <= downstream.Timeout)
+        {
+            failures.Add($"{s}:Lease must be longer than {d}:Timeout (got {options.Lease} and {downstream.Timeout}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(downstream.Endpoint))
+        {
+            failures.Add($"{d}:Endpoint is required (or set OTEL_EXPORTER_OTLP_ENDPOINT): where collected spans are sent.");
+        }
+        else if (!Uri.TryCreate(downstream.Endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            failures.Add($"{d}:Endpoint must be an absolute http:// or https:// URL (got '{downstream.Endpoint}').");
+        }
+
+        if (!string.Equals(downstream.Protocol, DownstreamOptions.Grpc, StringComparison.OrdinalIgnoreCase) && !downstream.UsesHttp)
+        {
+            failures.Add($"{d}:Protocol must be grpc or http/protobuf (got '{downstream.Protocol}').");
+        }
+
+        if (!downstream.UsesGzip && !string.Equals(downstream.Compression, "none", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{d}:Compression must be none or gzip (got '{downstream.Compression}').");
+        }
+
+        try
+        {
+            OtlpHeaders.Parse(downstream.Headers);
+        }
+        catch (FormatException e)
+        {
+            failures.Add($"{d}:Headers must be key=value pairs separated by commas: {e.Message}.");
+        }
+
+        return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
+    }
+}

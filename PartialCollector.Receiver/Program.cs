@@ -1,0 +1,3 @@
+using PartialCollector.Receiver;
+
+ReceiverApplication.Build(args).Run();

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Options;
+using PartialCollector.Core.Durations;
+using PartialCollector.Core.Storage;
+using PartialCollector.Receiver.Collection;
+using PartialCollector.Receiver.Delivery;
+using PartialCollector.Receiver.Health;
+using PartialCollector.Receiver.Telemetry;
+
+namespace PartialCollector.Receiver;
+
+/// <summary>Builds the Receiver; tests start it the same way <c>Program</c> does.</summary>
+public static class ReceiverApplication
+{
+    public const string ConnectionName = "partials";
+    public const string DownstreamHttpClient = "partial-receiver-downstream";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddServiceDefaults();
+        builder.AddNpgsqlDataSource(
+            ConnectionName,
+            settings => settings.ConnectionString = settings.ConnectionString is { } cs ? PostgresConnectionString.Normalize(cs) : null);
+
+        AddReceiver(builder.Services, builder.Configuration);
+        builder.Services.AddHostedService<GcWorker>();
+        builder.Services.AddHealthChecks().AddCheck<DownstreamHealthCheck>(DownstreamHealthCheck.Name, tags: ["ready"]);
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        return app;
+    }
+
+    /// <summary>Everything a <see cref="CollectionCycle"/> needs, given an <c>NpgsqlDataSource</c>; tests use it without the host.</summary>
+    public static IServiceCollection AddReceiver(IServiceCollection services, IConfiguration configuration)
+    {
+        DurationTypeConverter.Register();
+        services.AddSingleton<IValidateOptions<PartialReceiverOptions>, PartialReceiverOptionsValidator>();
+        services.AddSingleton<IPostConfigureOptions<PartialReceiverOptions>, DownstreamDefaults>();
+        services.AddOptions<PartialReceiverOptions>()
+            .Bind(configuration.GetSection(PartialReceiverOptions.Section))
+            .ValidateOnStart();
+
+        services.AddSingleton<ReceiverMetrics>();
+        services.AddSingleton<DownstreamHealth>();
+        services.AddSingleton<ExpiredSpanStore>();
+        services.AddSingleton<SpanDecorator>();
+        services.AddSingleton<CollectionCycle>();
+
+        // The cycle owns retries: it hands the rows back and backs off. A resilience pipeline retrying inside
+        // the export deadline would only multiply load on a struggling backend and blur the outcome.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is the supported way to undo ConfigureHttpClientDefaults for one client.
+        services.AddHttpClient(DownstreamHttpClient).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        services.AddSingleton<HttpTraceExporter>();
+        services.AddSingleton<GrpcTraceExporter>();
+        services.AddSingleton<ITraceExporter>(sp => sp.GetRequiredService<IOptions<PartialReceiverOptions>>().Value.Downstream.UsesHttp
+            ? sp.GetRequiredService<HttpTraceExporter>()
+            : sp.GetRequiredService<GrpcTraceExporter>());
+        return services;
+    }
+}

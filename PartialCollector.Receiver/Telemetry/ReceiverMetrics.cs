@@ -1,0 +1,49 @@
+using System.Diagnostics.Metrics;
+using PartialCollector.Core.Storage;
+using PartialCollector.Core.Telemetry;
+
+namespace PartialCollector.Receiver.Telemetry;
+
+/// <summary>The Receiver's own metrics, under meter <c>PartialCollector</c>.</summary>
+public sealed class ReceiverMetrics
+{
+    private readonly Counter<long> collected;
+    private readonly Counter<long> delivered;
+    private readonly Counter<long> retried;
+    private readonly Counter<long> deadLettered;
+    private readonly Histogram<double> cycleDuration;
+    private long backlogRows;
+    private long oldestAgeTicks;
+
+    public ReceiverMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(PartialCollectorTelemetry.MeterName);
+        collected = meter.CreateCounter<long>("partial.receiver.spans.collected", "{span}", "Expired span rows claimed.");
+        delivered = meter.CreateCounter<long>("partial.receiver.spans.delivered", "{span}", "Span rows accepted downstream and deleted.");
+        retried = meter.CreateCounter<long>("partial.receiver.spans.retried", "{span}", "Span rows handed back after a retryable downstream failure.");
+        deadLettered = meter.CreateCounter<long>("partial.receiver.spans.dead_lettered", "{span}", "Span rows moved or copied to partial_dead_letters.");
+        cycleDuration = meter.CreateHistogram<double>("partial.receiver.cycle.duration", "s", "Duration of one collection cycle.");
+        meter.CreateObservableGauge("partial.receiver.backlog", () => Interlocked.Read(ref backlogRows), "{span}", "Expired span rows not yet delivered (as of the last cycle).");
+        meter.CreateObservableGauge("partial.receiver.backlog.oldest_age", () => TimeSpan.FromTicks(Interlocked.Read(ref oldestAgeTicks)).TotalSeconds, "s", "How long ago the oldest undelivered span expired (as of the last cycle).");
+    }
+
+    public BacklogStats Backlog => new(Interlocked.Read(ref backlogRows), TimeSpan.FromTicks(Interlocked.Read(ref oldestAgeTicks)));
+
+    public void Collected(int rows) => collected.Add(rows);
+
+    public void Settled(SettleResult result)
+    {
+        delivered.Add(result.Deleted);
+        retried.Add(result.Released);
+        deadLettered.Add(result.DeadLettered);
+    }
+
+    public void Cycle(TimeSpan elapsed, bool failed) =>
+        cycleDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("outcome", failed ? "failure" : "success"));
+
+    public void BacklogMeasured(BacklogStats stats)
+    {
+        Interlocked.Exchange(ref backlogRows, stats.Expired);
+        Interlocked.Exchange(ref oldestAgeTicks, stats.OldestAge.Ticks);
+    }
+}

@@ -1,0 +1,72 @@
+using Npgsql;
+using PartialCollector.Core.Model;
+using PartialCollector.Core.Storage;
+
+namespace PartialCollector.Tests.Infrastructure;
+
+/// <summary>Seeds spans the way the Exporter stores them (through <see cref="SpanWriteStore"/>) and then makes them due.</summary>
+public static class ExpiredSpans
+{
+    public static async Task<List<SpanKey>> SeedAsync(string connectionString, int count, string name = "crashed", long observed = 0)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var store = new SpanWriteStore(dataSource);
+        var keys = new List<SpanKey>(count);
+        for (var offset = 0; offset < count; offset += 1000)
+        {
+            var batch = new WriteBatch();
+            for (var i = offset; i < Math.Min(count, offset + 1000); i++)
+            {
+                var key = Spans.NewKey();
+                keys.Add(key);
+                batch.Add(Spans.Heartbeat(key, TimeSpan.FromSeconds(1), observed, name));
+            }
+
+            await store.WriteAsync(batch, 3, TimeSpan.FromMinutes(5), CancellationToken.None);
+        }
+
+        await ExpireAsync(connectionString, keys);
+        return keys;
+    }
+
+    /// <summary>Moves the rows' expiry into the past, as if their heartbeats had stopped a minute ago.</summary>
+    public static async Task ExpireAsync(string connectionString, IEnumerable<SpanKey> keys)
+    {
+        var list = keys.ToList();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            UPDATE partial_traces p SET expires_at = now() - interval '1 minute'
+            FROM unnest(@t::text[], @s::text[]) AS u(trace_id, span_id)
+            WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
+            """,
+            connection);
+        command.Parameters.AddWithValue("t", list.Select(k => k.TraceId).ToArray());
+        command.Parameters.AddWithValue("s", list.Select(k => k.SpanId).ToArray());
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public static async Task<long> DeadLetterCountAsync(string connectionString, string? reasonContains = null)
+    {
+        var table = new PartialTracesTable(connectionString);
+        return reasonContains is null
+            ? await table.CountAsync("partial_dead_letters")
+            : await table.ScalarAsync<long>("SELECT count(*) FROM partial_dead_letters WHERE reason LIKE @r", ("r", $"%{reasonContains}%"));
+    }
+
+    public static async Task<List<string>> DeadLetterReasonsAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT reason FROM partial_dead_letters ORDER BY id", connection);
+        var reasons = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            reasons.Add(reader.GetString(0));
+        }
+
+        return reasons;
+    }
+}

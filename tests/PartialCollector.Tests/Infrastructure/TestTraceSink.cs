@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.IO.Compression;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Proto.Collector.Trace.V1;
+using PartialCollector.Core.Model;
+
+namespace PartialCollector.Tests.Infrastructure;
+
+/// <summary>
+/// An OTLP/gRPC trace sink the test controls: it counts every span it accepts (by key) and can be told
+/// to answer with a gRPC status instead. <see cref="Port"/> is fixed before start, so a test can point a
+/// receiver at it while nothing listens yet (connection refused).
+/// </summary>
+public sealed class TestTraceSink : IAsyncDisposable
+{
+    private readonly bool http;
+    private WebApplication? app;
+
+    /// <param name="http">Serve OTLP/HTTP (<c>POST /v1/traces</c>, protobuf, optionally gzip) instead of OTLP/gRPC.</param>
+    public TestTraceSink(bool http = false)
+    {
+        this.http = http;
+        Port = AspireDashboard.FreePort();
+    }
+
+    /// <summary>The Content-Encoding of the last OTLP/HTTP request.</summary>
+    public string? LastContentEncoding { get; private set; }
+
+    public int Port { get; }
+
+    public string Endpoint => $"http://127.0.0.1:{Port}";
+
+    /// <summary>When set, every export is answered with this status and nothing is counted.</summary>
+    public StatusCode? FailWith { get; set; }
+
+    /// <summary>When positive, accepted requests report this many spans rejected (OTLP partial success).</summary>
+    public long RejectSpans { get; set; }
+
+    public ConcurrentDictionary<SpanKey, int> Received { get; } = new();
+
+    public int Requests => requests;
+
+    public int FailedRequests => failedRequests;
+
+    private int requests;
+    private int failedRequests;
+
+    public static async Task<TestTraceSink> StartAsync(bool http = false)
+    {
+        var sink = new TestTraceSink(http);
+        await sink.StartListeningAsync();
+        return sink;
+    }
+
+    public async Task StartListeningAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+
+        // The test folder holds the referenced services' appsettings.json, with their Kestrel endpoints: read none.
+        builder.Configuration.Sources.Clear();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, Port, o => o.Protocols = http ? HttpProtocols.Http1 : HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(this);
+        app = builder.Build();
+        app.MapGrpcService<Service>();
+        app.MapPost("/v1/traces", HandleHttpAsync);
+        await app.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    private async Task HandleHttpAsync(HttpContext context)
+    {
+        LastContentEncoding = context.Request.Headers.ContentEncoding.ToString();
+        var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body);
+        body.Position = 0;
+        Stream source = LastContentEncoding == "gzip" ? new GZipStream(body, CompressionMode.Decompress) : body;
+        ExportTraceServiceResponse response;
+        try
+        {
+            response = await new Service(this).Export(ExportTraceServiceRequest.Parser.ParseFrom(source), null!);
+        }
+        catch (RpcException e)
+        {
+            context.Response.StatusCode = e.StatusCode == StatusCode.InvalidArgument ? 400 : 503;
+            return;
+        }
+
+        context.Response.ContentType = "application/x-protobuf";
+        await context.Response.Body.WriteAsync(response.ToByteArray());
+    }
+
+    private sealed class Service(TestTraceSink sink) : TraceService.TraceServiceBase
+    {
+        public override Task<ExportTraceServiceResponse> Export(ExportTraceServiceRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref sink.requests);
+            if (sink.FailWith is { } status)
+            {
+                Interlocked.Increment(ref sink.failedRequests);
+                throw new RpcException(new Status(status, "test sink told to fail"));
+            }
+
+            foreach (var span in request.ResourceSpans.SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans))
+            {
+                var key = new SpanKey(Convert.ToHexStringLower(span.TraceId.Span), Convert.ToHexStringLower(span.SpanId.Span));
+                sink.Received.AddOrUpdate(key, 1, (_, n) => n + 1);
+            }
+
+            var response = new ExportTraceServiceResponse();
+            if (sink.RejectSpans > 0)
+            {
+                response.PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = sink.RejectSpans, ErrorMessage = "test sink rejected some" };
+            }
+
+            return Task.FromResult(response);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using PartialCollector.Receiver.Collection;
+using PartialCollector.Tests.Infrastructure;
+
+namespace PartialCollector.Tests.Receiver;
+
+public sealed class ConcurrentReceiverTests
+{
+    [Fact]
+    public async Task TwoReceiversDeliverEachOf10000SpansExactlyOnce()
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_two");
+        var keys = await ExpiredSpans.SeedAsync(connectionString, 10_000);
+        await using var sink = await TestTraceSink.StartAsync();
+        var settings = new Dictionary<string, string?> { ["PartialReceiver:BatchSize"] = "250" };
+        await using var first = ReceiverHarness.Create(connectionString, sink.Endpoint, settings);
+        await using var second = ReceiverHarness.Create(connectionString, sink.Endpoint, settings);
+        var table = new PartialTracesTable(connectionString);
+
+        var results = await Task.WhenAll(DrainAsync(first.Cycle, table), DrainAsync(second.Cycle, table));
+
+        Assert.Equal(10_000, sink.Received.Count);
+        Assert.Equal(keys.ToHashSet(), sink.Received.Keys.ToHashSet());
+        Assert.All(sink.Received.Values, n => Assert.Equal(1, n));
+        Assert.Equal(10_000, results.Sum(r => r.Delivered));
+        Assert.All(results, r => Assert.True(r.Delivered > 0, "both receivers took a share"));
+        Assert.Equal(0, await table.CountAsync());
+    }
+
+    [Fact]
+    public async Task SpansOfAReceiverKilledMidBatchAreDeliveredByAnotherAfterTheLease()
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_kill");
+        var keys = await ExpiredSpans.SeedAsync(connectionString, 20);
+        await using var sink = await TestTraceSink.StartAsync();
+        await using var survivor = ReceiverHarness.Create(connectionString, sink.Endpoint);
+
+        // The "killed" receiver claims under a short lease and never sends or settles.
+        var killed = ReceiverHarness.Create(connectionString, sink.Endpoint);
+        var claimed = await killed.Get<PartialCollector.Core.Storage.ExpiredSpanStore>().ClaimAsync(1000, TimeSpan.FromSeconds(1), CancellationToken.None);
+        await killed.DisposeAsync();
+        Assert.Equal(20, claimed.Count);
+
+        // Leased: not collectable yet.
+        Assert.Equal(0, (await survivor.Cycle.RunOnceAsync(CancellationToken.None)).Collected);
+
+        var delivered = 0;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (delivered < 20 && DateTime.UtcNow < deadline)
+        {
+            delivered += (await survivor.Cycle.RunOnceAsync(CancellationToken.None)).Delivered;
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(20, delivered);
+        Assert.Equal(keys.ToHashSet(), sink.Received.Keys.ToHashSet());
+        Assert.Equal(0, await new PartialTracesTable(connectionString).CountAsync());
+    }
+
+    private static async Task<CycleResult> DrainAsync(CollectionCycle cycle, PartialTracesTable table)
+    {
+        int collected = 0, delivered = 0;
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            var result = await cycle.RunOnceAsync(CancellationToken.None);
+            Assert.Null(result.Failure);
+            collected += result.Collected;
+            delivered += result.Delivered;
+            if (result.Collected == 0 && await table.CountAsync() == 0)
+            {
+                break;
+            }
+        }
+
+        return new CycleResult(collected, delivered, 0, 0, 0, 0, null);
+    }
+}
