@@ -40,7 +40,16 @@ public sealed class GroupCommitWriter : BackgroundService
     public async Task WriteAsync(List<PartialSpanEvent> events, CancellationToken cancellationToken)
     {
         var pending = new PendingWrite(events);
-        await queue.Writer.WriteAsync(pending, cancellationToken);
+        try
+        {
+            await queue.Writer.WriteAsync(pending, cancellationToken);
+        }
+        catch (ChannelClosedException e)
+        {
+            // Shutting down: nothing was taken, so the client may retry elsewhere.
+            throw new StoreUnavailableException("the exporter is shutting down", e);
+        }
+
         await pending.Completion.Task;
     }
 

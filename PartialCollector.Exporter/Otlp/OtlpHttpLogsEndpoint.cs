@@ -154,15 +154,8 @@ public static class OtlpHttpLogsEndpoint
         {
             while (true)
             {
-                if (length == buffer.Length)
+                if (length == buffer.Length && length < cap)
                 {
-                    if (length >= cap)
-                    {
-                        // Full at the cap: one more byte means too large.
-                        var probe = new byte[1];
-                        return await stream.ReadAsync(probe, cancellationToken) == 0;
-                    }
-
                     var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(cap, (long)buffer.Length * 2));
                     buffer.AsSpan(0, length).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -172,8 +165,8 @@ public static class OtlpHttpLogsEndpoint
                 var room = (int)Math.Min(buffer.Length - length, cap - length);
                 if (room == 0)
                 {
-                    var probe = new byte[1];
-                    return await stream.ReadAsync(probe, cancellationToken) == 0;
+                    // Full at the cap: one more byte means too large.
+                    return await stream.ReadAsync(new byte[1], cancellationToken) == 0;
                 }
 
                 var read = await stream.ReadAsync(buffer.AsMemory(length, room), cancellationToken);
