@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+
+namespace PartialCollector.AppHost.Database;
+
+/// <summary>
+/// Which PostgreSQL the <c>partials</c> connection points at, in this order:
+/// <list type="number">
+/// <item>an existing server: <c>ConnectionStrings:partials</c> is configured (user secrets, environment
+/// <c>ConnectionStrings__partials</c>, or <c>--ConnectionStrings:partials=...</c>): nothing is started;</item>
+/// <item>a container: a container engine answers, or the AppHost is publishing (manifests always describe
+/// the PostgreSQL container with a data volume, whatever this machine has);</item>
+/// <item>local binaries: run mode, no container engine, PostgreSQL's binaries installed
+/// (<see cref="LocalPostgres"/>);</item>
+/// <item>otherwise start-up stops with <see cref="NoDatabaseException"/> naming the three ways out.</item>
+/// </list>
+/// </summary>
+internal static class PartialsDatabaseChoice
+{
+    public const string ConnectionName = "partials";
+
+    public static PartialsDatabase AddPartialsDatabase(this IDistributedApplicationBuilder builder)
+    {
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ConnectionName)))
+        {
+            // The dotnet/eShop pattern: a connection-string resource whose value comes from configuration.
+            return new PartialsDatabase(builder.AddConnectionString(ConnectionName), null, $"existing server from ConnectionStrings:{ConnectionName}");
+        }
+
+        string evidence = "publishing";
+        if (builder.ExecutionContext.IsPublishMode || ContainerRuntimeProbe.IsAvailable(out evidence))
+        {
+            var database = builder.AddPostgres("postgres")
+                .WithDataVolume()
+                .AddDatabase(ConnectionName);
+            return new PartialsDatabase(database, database, $"PostgreSQL container ({evidence})");
+        }
+
+        if (LocalPostgres.FindBinDirectory(builder.Configuration) is { } bin)
+        {
+            return LocalPostgres.Add(builder, bin, ConnectionName);
+        }
+
+        throw new NoDatabaseException(
+            $"PartialCollector.AppHost needs PostgreSQL and found no way to get one ({evidence}, no PostgreSQL binaries). Do one of: "
+            + $"(1) point it at an existing server: set ConnectionStrings__{ConnectionName}=\"Host=...;Database={ConnectionName};Username=...;Password=...\" "
+            + "(or `dotnet user-secrets set ConnectionStrings:partials ...` in PartialCollector.AppHost); "
+            + "(2) start a container engine (Docker or Podman) so the AppHost runs PostgreSQL in a container; "
+            + "(3) install PostgreSQL's binaries (Debian/Ubuntu: `apt-get install postgresql`; or set PG_BIN / LocalPostgres:BinDirectory to the folder holding initdb and postgres) so the AppHost runs a local server.");
+    }
+}
+
+/// <summary>No PostgreSQL can be had; the message says what to do.</summary>
+internal sealed class NoDatabaseException(string message) : Exception(message);
