@@ -58,9 +58,4 @@ internal static class WritePathSql
           AND t.trace_id = u.trace_id AND t.span_id = u.span_id
         """;
 
-    public const string PurgeTombstones = """
-        DELETE FROM partial_tombstones
-        WHERE ctid = ANY (ARRAY(
-            SELECT ctid FROM partial_tombstones WHERE expires_at < now() ORDER BY expires_at LIMIT $1))
-        """;
 }

@@ -109,9 +109,9 @@ foreach (var (load, cpu, rss) in results)
 }
 
 Console.WriteLine();
-Console.WriteLine($"| collection | expired | live | time to sink s | spans/s | receiver peak RSS MiB | receiver CPU s |");
-Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-Console.WriteLine($"| drain to an acknowledging gRPC sink | {F(collection.Expired)} | {F(collection.Live)} | {collection.Drain.TotalSeconds:0.0} | {F(collection.SpansPerSecond)} | {collection.ReceiverPeakRssMiB:0} | {collection.ReceiverCpuSeconds:0.0} |");
+Console.WriteLine($"| collection | expired | live | from process start s | first to last span s | spans/s | receiver peak RSS MiB | receiver CPU s |");
+Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+Console.WriteLine($"| drain to an acknowledging gRPC sink | {F(collection.Expired)} | {F(collection.Live)} | {collection.Drain.TotalSeconds:0.0} | {collection.FirstToLast.TotalSeconds:0.0} | {F(collection.SpansPerSecond)} | {collection.ReceiverPeakRssMiB:0} | {collection.ReceiverCpuSeconds:0.0} |");
 Console.WriteLine();
 Console.WriteLine("Idle collection cycle (nothing expired), the claim's scan:");
 Console.WriteLine("```");

@@ -8,9 +8,13 @@ namespace PartialCollector.Bench;
 public sealed class TraceSink : TraceService.TraceServiceBase, IAsyncDisposable
 {
     private long spans;
+    private long firstArrival;
     private WebApplication? app;
 
     public long Spans => Interlocked.Read(ref spans);
+
+    /// <summary>Stopwatch timestamp of the first export received, 0 before it.</summary>
+    public long FirstArrival => Interlocked.Read(ref firstArrival);
 
     public Uri Endpoint { get; private set; } = null!;
 
@@ -38,6 +42,7 @@ public sealed class TraceSink : TraceService.TraceServiceBase, IAsyncDisposable
             }
         }
 
+        Interlocked.CompareExchange(ref firstArrival, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
         Interlocked.Add(ref spans, count);
         return Task.FromResult(new ExportTraceServiceResponse());
     }
