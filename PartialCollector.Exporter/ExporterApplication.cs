@@ -12,8 +12,6 @@ namespace PartialCollector.Exporter;
 /// <summary>Builds the Exporter; tests start it the same way <c>Program</c> does, on ports of their own.</summary>
 public static class ExporterApplication
 {
-    public const string ConnectionName = "partials";
-
     private static readonly Dictionary<string, string?> DefaultEndpoints = new()
     {
         ["Kestrel:Endpoints:OtlpGrpc:Url"] = "http://0.0.0.0:4317",
@@ -30,9 +28,7 @@ public static class ExporterApplication
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = DefaultEndpoints });
         configure?.Invoke(builder);
         builder.AddServiceDefaults();
-        builder.AddNpgsqlDataSource(
-            ConnectionName,
-            settings => settings.ConnectionString = settings.ConnectionString is { } cs ? PostgresConnectionString.Normalize(cs) : null);
+        builder.AddPartialsDataSource();
 
         builder.Services.AddSingleton<IValidateOptions<PartialExporterOptions>, PartialExporterOptionsValidator>();
         builder.Services.AddOptions<PartialExporterOptions>()

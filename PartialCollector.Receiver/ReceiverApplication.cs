@@ -11,7 +11,6 @@ namespace PartialCollector.Receiver;
 /// <summary>Builds the Receiver; tests start it the same way <c>Program</c> does.</summary>
 public static class ReceiverApplication
 {
-    public const string ConnectionName = "partials";
     public const string DownstreamHttpClient = "partial-receiver-downstream";
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
@@ -19,9 +18,7 @@ public static class ReceiverApplication
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.AddServiceDefaults();
-        builder.AddNpgsqlDataSource(
-            ConnectionName,
-            settings => settings.ConnectionString = settings.ConnectionString is { } cs ? PostgresConnectionString.Normalize(cs) : null);
+        builder.AddPartialsDataSource();
 
         AddReceiver(builder.Services, builder.Configuration);
         builder.Services.AddHostedService<GcWorker>();

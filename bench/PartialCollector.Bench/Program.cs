@@ -9,7 +9,9 @@ using PartialCollector.Migrator;
 var options = BenchOptions.Parse(args);
 var migrator = new SchemaMigrator(Options.Create(new MigratorOptions()), NullLogger<SchemaMigrator>.Instance, TimeProvider.System);
 await migrator.MigrateAsync(options.Connection, CancellationToken.None);
-await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(options.Connection) { MaxPoolSize = 200 }.ConnectionString);
+// Prepared statements for the references too, as the original's pgx caches them by default.
+await using var dataSource = NpgsqlDataSource.Create(
+    new NpgsqlConnectionStringBuilder(options.Connection) { MaxPoolSize = 200, MaxAutoPrepare = 32, AutoPrepareMinUsages = 2 }.ConnectionString);
 var payloads = new SpanPayloads(options.Keys);
 var duration = options.ShapeDuration;
 var results = new List<(LoadResult Load, double? Cpu, double? Rss)>();
