@@ -33,6 +33,13 @@ public static class PartialsDataSourceExtensions
         {
             tuned.MaxAutoPrepare = 32;
             tuned.AutoPrepareMinUsages = 2;
+
+            // Still plan each execution for its real arrays: a generic plan, made without knowing how many
+            // keys a batch holds, turned the tombstone checks of mixed heartbeat/stop batches into scans.
+            if (string.IsNullOrEmpty(tuned.Options))
+            {
+                tuned.Options = "-c plan_cache_mode=force_custom_plan";
+            }
         }
 
         return tuned.ConnectionString;

@@ -34,12 +34,17 @@ results.Add((limit, null, null));
 var grpcPort = Ports.Free();
 var httpPort = Ports.Free();
 await Truncate();
-var exporterEnvironment = new Dictionary<string, string>(options.ExporterEnvironment)
+var exporterEnvironment = new Dictionary<string, string>
 {
     ["ConnectionStrings__partials"] = options.Connection,
     ["Kestrel__Endpoints__OtlpGrpc__Url"] = $"http://127.0.0.1:{grpcPort}",
     ["Kestrel__Endpoints__OtlpHttp__Url"] = $"http://127.0.0.1:{httpPort}",
 };
+foreach (var (key, value) in options.ExporterEnvironment)
+{
+    exporterEnvironment[key] = value;
+}
+
 await using (var exporter = await ServiceProcess.StartAsync(options.ExporterDll, exporterEnvironment, new Uri($"http://127.0.0.1:{httpPort}/alive")))
 {
     using var senders = new OtlpSenders(new Uri($"http://127.0.0.1:{grpcPort}"), new Uri($"http://127.0.0.1:{httpPort}"), channels: 32);
