@@ -6,9 +6,9 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Proto.Common.V1;
-using ProtoResource = OpenTelemetry.Proto.Resource.V1.Resource;
 using OpenTelemetry.Proto.Trace.V1;
 using OpenTelemetry.Resources;
+using ProtoResource = OpenTelemetry.Proto.Resource.V1.Resource;
 
 namespace PartialCollector.Demo;
 

@@ -10,9 +10,9 @@ using Grpc.Net.Client;
 using OpenTelemetry.Proto.Collector.Logs.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Logs.V1;
-using ProtoResource = OpenTelemetry.Proto.Resource.V1.Resource;
 using OpenTelemetry.Proto.Trace.V1;
 using Xunit.Abstractions;
+using ProtoResource = OpenTelemetry.Proto.Resource.V1.Resource;
 
 namespace PartialCollector.AppHost.Tests;
 

@@ -1,10 +1,10 @@
+using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Resources;
 using PartialCollector.Core.Model;
 using PartialCollector.Tests.Infrastructure;
-using Google.Protobuf;
 
 namespace PartialCollector.Tests.Exporter;
 
