@@ -12,8 +12,7 @@ public static class PartialsDataSourceExtensions
     /// <summary>
     /// Accepts the original's <c>postgres://</c> URL form too, and turns on Npgsql's automatic preparation
     /// unless the connection string sets it: the write and GC statements run thousands of times a second, and
-    /// preparing them saves PostgreSQL a parse and plan each time (the original's pgx caches them likewise). Their
-    /// generic plans were checked with EXPLAIN: every statement drives from the unnested keys into the primary keys.
+    /// preparing them saves PostgreSQL a parse and plan each time (the original's pgx caches them likewise).
     /// </summary>
     public static TBuilder AddPartialsDataSource<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -34,6 +33,13 @@ public static class PartialsDataSourceExtensions
         {
             tuned.MaxAutoPrepare = 32;
             tuned.AutoPrepareMinUsages = 2;
+
+            // Still plan each execution: a generic plan cached while partial_tombstones was empty scans it
+            // sequentially for ever after, which collapsed mixed heartbeat/stop traffic (docs/benchmarks.md).
+            if (string.IsNullOrEmpty(tuned.Options))
+            {
+                tuned.Options = "-c plan_cache_mode=force_custom_plan";
+            }
         }
 
         return tuned.ConnectionString;

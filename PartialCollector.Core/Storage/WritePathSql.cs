@@ -3,8 +3,6 @@ namespace PartialCollector.Core.Storage;
 /// <summary>
 /// The Exporter's statements. Inputs are parallel arrays unnested server-side, so each is one prepared
 /// statement whatever the batch size. All run in one implicit transaction, one round trip.
-/// Tombstone probes are LATERAL ... LIMIT 1 rather than joins: a prepared statement's generic plan made while
-/// the tombstone table was empty would otherwise hash-join it by sequential scan, and keep doing so as it grows.
 /// </summary>
 internal static class WritePathSql
 {
@@ -40,10 +38,8 @@ internal static class WritePathSql
         INSERT INTO partial_traces AS p (trace_id, span_id, trace, "timestamp", expires_at, heartbeat_unix_nano)
         SELECT u.trace_id, u.span_id, u.trace, now(), now() + u.ttl_us * interval '1 microsecond', nullif(u.observed, 0)
         FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[]) AS u(trace_id, span_id, trace, ttl_us, observed)
-        LEFT JOIN LATERAL (
-            SELECT true AS stopped FROM partial_tombstones t
-            WHERE t.trace_id = u.trace_id AND t.span_id = u.span_id LIMIT 1) AS s ON true
-        WHERE s.stopped IS NULL
+        WHERE NOT EXISTS (
+            SELECT 1 FROM partial_tombstones t WHERE t.trace_id = u.trace_id AND t.span_id = u.span_id)
         ON CONFLICT (trace_id, span_id) DO UPDATE
         SET trace = EXCLUDED.trace,
             "timestamp" = EXCLUDED."timestamp",
@@ -57,11 +53,9 @@ internal static class WritePathSql
     // Heartbeats, step 2 (a new snapshot): undo what step 1 wrote for a span whose stop committed meanwhile.
     public const string DeleteResurrected = """
         DELETE FROM partial_traces p
-        USING unnest($1::text[], $2::text[]) AS u(trace_id, span_id)
-        CROSS JOIN LATERAL (
-            SELECT 1 FROM partial_tombstones t
-            WHERE t.trace_id = u.trace_id AND t.span_id = u.span_id LIMIT 1) AS s
+        USING unnest($1::text[], $2::text[]) AS u(trace_id, span_id), partial_tombstones t
         WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
+          AND t.trace_id = u.trace_id AND t.span_id = u.span_id
         """;
 
 }
