@@ -33,13 +33,6 @@ public static class PartialsDataSourceExtensions
         {
             tuned.MaxAutoPrepare = 32;
             tuned.AutoPrepareMinUsages = 2;
-
-            // Still plan each execution: a generic plan cached while partial_tombstones was empty scans it
-            // sequentially for ever after, which collapsed mixed heartbeat/stop traffic (docs/benchmarks.md).
-            if (string.IsNullOrEmpty(tuned.Options))
-            {
-                tuned.Options = "-c plan_cache_mode=force_custom_plan";
-            }
         }
 
         return tuned.ConnectionString;

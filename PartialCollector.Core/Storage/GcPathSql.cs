@@ -73,10 +73,12 @@ internal static class GcPathSql
         WHERE expires_at < now()
         """;
 
-    // Tombstones only need to outlive late heartbeats; bounded so a large pile is removed over several cycles.
+    // Tombstones (stopped spans' rows) only need to outlive late heartbeats; read through their partial index,
+    // bounded so a large pile is removed over several cycles.
     public const string PurgeTombstones = """
-        DELETE FROM partial_tombstones
+        DELETE FROM partial_traces
         WHERE ctid = ANY (ARRAY(
-            SELECT ctid FROM partial_tombstones WHERE expires_at < now() ORDER BY expires_at LIMIT $1))
+            SELECT ctid FROM partial_traces WHERE stopped_until < now() ORDER BY stopped_until LIMIT $1))
+          AND stopped_until < now()
         """;
 }

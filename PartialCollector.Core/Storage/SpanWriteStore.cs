@@ -5,8 +5,9 @@ using PartialCollector.Core.Model;
 namespace PartialCollector.Core.Storage;
 
 /// <summary>
-/// The write path: applies a <see cref="WriteBatch"/> of heartbeats and stops in one round trip and one
-/// transaction. Retries deadlocks and serialization failures, which concurrent batches can provoke.
+/// The write path: applies a <see cref="WriteBatch"/> of heartbeats and stops as one statement, one round trip,
+/// one transaction (<see cref="WritePathSql.Write"/>). Retries deadlocks and serialization failures, which a
+/// writer outside this service (the original implementation sharing the table) could still provoke.
 /// </summary>
 public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
 {
@@ -14,8 +15,8 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
 
     public async Task<WriteResult> WriteAsync(WriteBatch batch, double expiryFactor, TimeSpan tombstoneRetention, CancellationToken cancellationToken)
     {
-        var (heartbeats, stops) = batch.Split();
-        if (heartbeats.Count == 0 && stops.Count == 0)
+        var events = batch.Sorted();
+        if (events.Count == 0)
         {
             return default;
         }
@@ -24,7 +25,7 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
         {
             try
             {
-                return await ExecuteAsync(heartbeats, stops, expiryFactor, tombstoneRetention, cancellationToken);
+                return await ExecuteAsync(events, expiryFactor, tombstoneRetention, cancellationToken);
             }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxAttempts)
             {
@@ -32,93 +33,46 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
         }
     }
 
-    private async Task<WriteResult> ExecuteAsync(
-        List<PartialSpanEvent> heartbeats,
-        List<PartialSpanEvent> stops,
-        double expiryFactor,
-        TimeSpan tombstoneRetention,
-        CancellationToken cancellationToken)
+    private async Task<WriteResult> ExecuteAsync(List<PartialSpanEvent> events, double expiryFactor, TimeSpan tombstoneRetention, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = connection.CreateBatch();
-        int? upsertCommand = null;
-        int? undoCommand = null;
-
-        if (stops.Count > 0)
+        var count = events.Count;
+        var traceIds = new string[count];
+        var spanIds = new string[count];
+        var traces = new byte[count][];
+        var ttls = new long[count];
+        var observed = new long[count];
+        var stops = new bool[count];
+        var heartbeats = 0;
+        for (var i = 0; i < count; i++)
         {
-            var (traceIds, spanIds) = Keys(stops);
-            batch.BatchCommands.Add(Command(WritePathSql.UpsertTombstones, TextArray(traceIds), TextArray(spanIds), new NpgsqlParameter<long> { Value = ToMicros(tombstoneRetention) }));
-            batch.BatchCommands.Add(Command(WritePathSql.LockKeys, TextArray(traceIds), TextArray(spanIds)));
-            batch.BatchCommands.Add(Command(WritePathSql.DeleteStopped, TextArray(traceIds), TextArray(spanIds)));
+            var e = events[i];
+            traceIds[i] = e.Key.TraceId;
+            spanIds[i] = e.Key.SpanId;
+            observed[i] = e.ObservedUnixNano;
+            stops[i] = e.Kind == PartialEventKind.Stop;
+            traces[i] = stops[i] ? [] : e.Trace!;
+            ttls[i] = stops[i] ? 0 : ToMicros(e.Frequency * expiryFactor);
+            heartbeats += stops[i] ? 0 : 1;
         }
 
-        if (heartbeats.Count > 0)
-        {
-            var (traceIds, spanIds) = Keys(heartbeats);
-            var traces = new byte[heartbeats.Count][];
-            var ttls = new long[heartbeats.Count];
-            var observed = new long[heartbeats.Count];
-            for (var i = 0; i < heartbeats.Count; i++)
-            {
-                traces[i] = heartbeats[i].Trace!;
-                ttls[i] = ToMicros(heartbeats[i].Frequency * expiryFactor);
-                observed[i] = heartbeats[i].ObservedUnixNano;
-            }
+        await using var command = dataSource.CreateCommand(WritePathSql.Write);
+        command.Parameters.Add(TextArray(traceIds));
+        command.Parameters.Add(TextArray(spanIds));
+        command.Parameters.Add(new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, TypedValue = traces });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ttls });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = observed });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = stops });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ToMicros(tombstoneRetention) });
 
-            upsertCommand = batch.BatchCommands.Count;
-            batch.BatchCommands.Add(Command(
-                WritePathSql.UpsertHeartbeats,
-                TextArray(traceIds),
-                TextArray(spanIds),
-                new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, TypedValue = traces },
-                new NpgsqlParameter<long[]> { TypedValue = ttls },
-                new NpgsqlParameter<long[]> { TypedValue = observed }));
-            undoCommand = batch.BatchCommands.Count;
-            batch.BatchCommands.Add(Command(WritePathSql.DeleteResurrected, TextArray(traceIds), TextArray(spanIds)));
-        }
-
-        var deleted = 0;
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
-        {
-            // Only the stop's delete returns rows; step over the result sets in order.
-            do
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    deleted = (int)reader.GetInt64(0);
-                }
-            }
-            while (await reader.NextResultAsync(cancellationToken));
-        }
-
-        var upserted = upsertCommand is { } u ? batch.BatchCommands[u].RecordsAffected : 0;
-        var undone = undoCommand is { } d ? batch.BatchCommands[d].RecordsAffected : 0;
-        var applied = (int)(upserted - undone);
-        return new WriteResult(applied, deleted, heartbeats.Count - applied);
-    }
-
-    private static (string[] TraceIds, string[] SpanIds) Keys(List<PartialSpanEvent> events)
-    {
-        var traceIds = new string[events.Count];
-        var spanIds = new string[events.Count];
-        for (var i = 0; i < events.Count; i++)
-        {
-            traceIds[i] = events[i].Key.TraceId;
-            spanIds[i] = events[i].Key.SpanId;
-        }
-
-        return (traceIds, spanIds);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var applied = (int)reader.GetInt64(0);
+        var ended = (int)reader.GetInt64(1);
+        return new WriteResult(applied, ended, heartbeats - applied);
     }
 
     private static long ToMicros(TimeSpan value) => value.Ticks / (TimeSpan.TicksPerMillisecond / 1000);
 
     private static NpgsqlParameter<string[]> TextArray(string[] values) =>
         new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = values };
-
-    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
-    }
 }

@@ -33,19 +33,12 @@ public sealed class WriteBatch
 
     public void Clear() => byKey.Clear();
 
-    /// <summary>Splits into the two statement inputs, each sorted by key so concurrent batches lock rows in one order.</summary>
-    public (List<PartialSpanEvent> Heartbeats, List<PartialSpanEvent> Stops) Split()
+    /// <summary>The batch's events sorted by key, so concurrent batches lock rows in one order and never deadlock.</summary>
+    public List<PartialSpanEvent> Sorted()
     {
-        var heartbeats = new List<PartialSpanEvent>(byKey.Count);
-        var stops = new List<PartialSpanEvent>();
-        foreach (var e in byKey.Values)
-        {
-            (e.Kind == PartialEventKind.Stop ? stops : heartbeats).Add(e);
-        }
-
-        heartbeats.Sort(CompareKeys);
-        stops.Sort(CompareKeys);
-        return (heartbeats, stops);
+        var events = new List<PartialSpanEvent>(byKey.Values);
+        events.Sort(CompareKeys);
+        return events;
     }
 
     private static bool Supersedes(PartialSpanEvent next, PartialSpanEvent current) =>

@@ -16,7 +16,7 @@ public static class CollectionBench
     public static async Task SeedAsync(NpgsqlDataSource dataSource, SpanPayloads payloads, int live, int expired)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        await using (var truncate = new NpgsqlCommand("TRUNCATE partial_traces, partial_tombstones", connection))
+        await using (var truncate = new NpgsqlCommand("TRUNCATE partial_traces", connection))
         {
             await truncate.ExecuteNonQueryAsync();
         }

@@ -18,7 +18,7 @@ var results = new List<(LoadResult Load, double? Cpu, double? Rss)>();
 
 async Task Truncate()
 {
-    await using var command = dataSource.CreateCommand("TRUNCATE partial_traces, partial_tombstones");
+    await using var command = dataSource.CreateCommand("TRUNCATE partial_traces");
     await command.ExecuteNonQueryAsync();
 }
 

@@ -9,18 +9,27 @@ public sealed class PartialTracesTable(string connectionString)
 {
     public sealed record Row(SpanKey Key, TracesData Trace, DateTime Timestamp, DateTime ExpiresAt, long? HeartbeatUnixNano);
 
+    /// <summary>The span's row while it runs; null once it stopped (its row is a tombstone) or was collected.</summary>
     public async Task<Row?> FindAsync(SpanKey key)
     {
-        var rows = await QueryAsync("WHERE trace_id = @t AND span_id = @s", ("t", key.TraceId), ("s", key.SpanId));
+        var rows = await QueryAsync("WHERE trace_id = @t AND span_id = @s AND stopped_until IS NULL", ("t", key.TraceId), ("s", key.SpanId));
         return rows.SingleOrDefault();
     }
 
-    public Task<List<Row>> AllAsync() => QueryAsync("");
+    /// <summary>Every running span's row (tombstones excluded).</summary>
+    public Task<List<Row>> AllAsync() => QueryAsync("WHERE stopped_until IS NULL");
 
-    public Task<long> CountAsync(string table = "partial_traces") => ScalarAsync<long>($"SELECT count(*) FROM {table}");
+    /// <summary>Rows of running spans in partial_traces (tombstones excluded), or all rows of another table.</summary>
+    public Task<long> CountAsync(string table = "partial_traces") =>
+        ScalarAsync<long>(table == "partial_traces" ? "SELECT count(*) FROM partial_traces WHERE stopped_until IS NULL" : $"SELECT count(*) FROM {table}");
+
+    public Task<long> CountTombstonesAsync() => ScalarAsync<long>("SELECT count(*) FROM partial_traces WHERE stopped_until IS NOT NULL");
 
     public Task<bool> HasTombstoneAsync(SpanKey key) =>
-        ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM partial_tombstones WHERE trace_id = @t AND span_id = @s)", ("t", key.TraceId), ("s", key.SpanId));
+        ScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM partial_traces WHERE trace_id = @t AND span_id = @s AND stopped_until IS NOT NULL)",
+            ("t", key.TraceId),
+            ("s", key.SpanId));
 
     public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)
     {

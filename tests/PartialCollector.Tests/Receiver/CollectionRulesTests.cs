@@ -118,7 +118,10 @@ public sealed class CollectionRulesTests
         var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_backlog");
         await ExpiredSpans.SeedAsync(connectionString, 5);
         var table = new PartialTracesTable(connectionString);
-        await table.ExecuteAsync("INSERT INTO partial_tombstones VALUES ('a', 'b', now() - interval '1 second'), ('c', 'd', now() + interval '1 hour')");
+        await table.ExecuteAsync("""
+            INSERT INTO partial_traces (trace_id, span_id, trace, expires_at, stopped_until)
+            VALUES ('a', 'b', '\x', 'infinity', now() - interval '1 second'), ('c', 'd', '\x', 'infinity', now() + interval '1 hour')
+            """);
         await using var receiver = ReceiverHarness.Create(
             connectionString, "http://127.0.0.1:1", exporter: new DelegateTraceExporter(_ => Task.FromResult<ExportOutcome>(new ExportOutcome.Retryable("down"))));
 
@@ -128,6 +131,7 @@ public sealed class CollectionRulesTests
         var backlog = receiver.Get<PartialCollector.Receiver.Telemetry.ReceiverMetrics>().Backlog;
         Assert.Equal(5, backlog.Expired);
         Assert.True(backlog.OldestAge >= TimeSpan.FromSeconds(50), $"oldest age {backlog.OldestAge}");
-        Assert.Equal(1, await table.CountAsync("partial_tombstones"));
+        Assert.Equal(1, await table.CountTombstonesAsync());
+        Assert.Equal(5, await table.CountAsync());
     }
 }

@@ -20,7 +20,7 @@ public sealed class SchemaMigratorTests
         var expiresIndexes = await table.ScalarAsync<long>(
             "SELECT count(*) FROM pg_indexes WHERE tablename = 'partial_traces' AND indexdef LIKE '%(expires_at)'");
         Assert.Equal(1, expiresIndexes);
-        Assert.Equal(3, await table.ScalarAsync<long>("SELECT count(*) FROM schemaversions"));
+        Assert.Equal(4, await table.ScalarAsync<long>("SELECT count(*) FROM schemaversions"));
     }
 
     [Fact]
@@ -45,7 +45,29 @@ public sealed class SchemaMigratorTests
         Assert.Equal(1, await table.CountAsync());
         Assert.Equal(1, await table.ScalarAsync<long>(
             "SELECT count(*) FROM pg_indexes WHERE tablename = 'partial_traces' AND indexdef LIKE '%(expires_at)'"));
-        Assert.Equal(0, await table.CountAsync("partial_tombstones"));
+        Assert.Equal(0, await table.CountTombstonesAsync());
+    }
+
+    [Fact]
+    public async Task MovesTombstonesOfTheSeparateTableIntoPartialTraces()
+    {
+        // The schema as migrations 0001 and 0002 left it, with a live span and two tombstones (one of them
+        // over a span that also has a row, as a heartbeat racing its stop could leave it).
+        var server = await PostgresServer.GetAsync();
+        var connectionString = await server.CreateEmptyDatabaseAsync("tombstones");
+        var table = new PartialTracesTable(connectionString);
+        await table.ExecuteAsync(EmbeddedScript("0001_partial_traces.sql") + ";" + EmbeddedScript("0002_heartbeat_order_and_tombstones.sql"));
+        await table.ExecuteAsync("""
+            INSERT INTO partial_traces (trace_id, span_id, trace, expires_at) VALUES ('live', 'a', '\x01', now()), ('stopped', 'b', '\x01', now());
+            INSERT INTO partial_tombstones VALUES ('stopped', 'b', now() + interval '1 minute'), ('gone', 'c', now() + interval '1 minute');
+            """);
+
+        await Migrations.ApplyAsync(connectionString);
+
+        Assert.Equal(1, await table.CountAsync());
+        Assert.True(await table.HasTombstoneAsync(new("stopped", "b")));
+        Assert.True(await table.HasTombstoneAsync(new("gone", "c")));
+        Assert.True(await table.ScalarAsync<bool>("SELECT to_regclass('partial_tombstones') IS NULL"));
     }
 
     [Fact]
@@ -71,5 +93,13 @@ public sealed class SchemaMigratorTests
         await Migrations.ApplyAsync(url);
 
         Assert.Equal(0, await new PartialTracesTable(keywords.ConnectionString).CountAsync());
+    }
+
+    private static string EmbeddedScript(string name)
+    {
+        var assembly = typeof(PartialCollector.Migrator.SchemaMigrator).Assembly;
+        var resource = assembly.GetManifestResourceNames().Single(n => n.EndsWith("." + name, StringComparison.Ordinal));
+        using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+        return reader.ReadToEnd();
     }
 }

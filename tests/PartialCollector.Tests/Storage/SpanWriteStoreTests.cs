@@ -53,7 +53,7 @@ public sealed class SpanWriteStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task StopDeletesTheRowAndItsTombstoneKeepsALateHeartbeatOut()
+    public async Task StopTurnsTheRowIntoATombstoneThatKeepsALateHeartbeatOut()
     {
         var key = Spans.NewKey();
         await WriteAsync(3, Spans.Heartbeat(key, TimeSpan.FromSeconds(1), observed: 1));
@@ -62,19 +62,50 @@ public sealed class SpanWriteStoreTests : IAsyncLifetime
 
         Assert.Equal(1, stop.Deleted);
         Assert.Equal(0, late.Upserted);
+        Assert.Equal(1, late.Suppressed);
         Assert.Null(await table.FindAsync(key));
+        Assert.True(await table.HasTombstoneAsync(key));
+
+        // The tombstone is never due for collection, and may be purged once its retention has passed.
+        Assert.Equal(
+            "infinity",
+            await table.ScalarAsync<string>("SELECT expires_at::text FROM partial_traces WHERE trace_id = @t AND span_id = @s", ("t", key.TraceId), ("s", key.SpanId)));
+        Assert.True(await table.ScalarAsync<bool>(
+            "SELECT stopped_until BETWEEN now() + interval '4 minutes' AND now() + interval '6 minutes' FROM partial_traces WHERE trace_id = @t AND span_id = @s",
+            ("t", key.TraceId),
+            ("s", key.SpanId)));
+    }
+
+    [Fact]
+    public async Task StopOfAnUnknownSpanLeavesOnlyATombstone()
+    {
+        var key = Spans.NewKey();
+        var result = await WriteAsync(3, Spans.Stop(key));
+        var again = await WriteAsync(3, Spans.Stop(key));
+        var late = await WriteAsync(3, Spans.Heartbeat(key, TimeSpan.FromSeconds(1), observed: 1));
+
+        Assert.Equal(0, result.Deleted);
+        Assert.Equal(0, again.Deleted);
+        Assert.Equal(0, late.Upserted);
+        Assert.Equal(0, await table.CountAsync());
         Assert.True(await table.HasTombstoneAsync(key));
     }
 
     [Fact]
-    public async Task StopOfAnUnknownSpanLeavesNoRowBehind()
+    public async Task OneBatchMixesHeartbeatsAndStopsOfManySpans()
     {
-        var key = Spans.NewKey();
-        var result = await WriteAsync(3, Spans.Stop(key));
+        var running = Enumerable.Range(0, 50).Select(_ => Spans.NewKey()).ToArray();
+        var ending = Enumerable.Range(0, 50).Select(_ => Spans.NewKey()).ToArray();
+        await WriteAsync(3, [.. ending.Select(k => Spans.Heartbeat(k, TimeSpan.FromSeconds(1), observed: 1))]);
 
-        Assert.Equal(0, result.Deleted);
-        Assert.Equal(0, await table.CountAsync());
-        Assert.True(await table.HasTombstoneAsync(key));
+        var result = await WriteAsync(3, [
+            .. running.Select(k => Spans.Heartbeat(k, TimeSpan.FromSeconds(1), observed: 2)),
+            .. ending.Select(k => Spans.Stop(k, observed: 2)),
+        ]);
+
+        Assert.Equal(new WriteResult(50, 50, 0), result);
+        Assert.Equal(running.OrderBy(k => k.TraceId).ThenBy(k => k.SpanId), (await table.AllAsync()).Select(r => r.Key).OrderBy(k => k.TraceId).ThenBy(k => k.SpanId));
+        Assert.Equal(50, await table.CountTombstonesAsync());
     }
 
     [Fact]
@@ -112,6 +143,7 @@ public sealed class SpanWriteStoreTests : IAsyncLifetime
         await Task.WhenAll(writes);
 
         Assert.Equal(0, await table.CountAsync());
+        Assert.Equal(keys.Length, await table.CountTombstonesAsync());
     }
 
     private Task<WriteResult> WriteAsync(double factor, params PartialSpanEvent[] events)
