@@ -17,6 +17,13 @@ public sealed class PartialReceiverOptions
     /// <summary>How long a claim keeps other receivers off its rows; must outlast one downstream send.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Batches a cycle works on at once (1-64): while one lane sends, another claims or settles. Concurrent claims
+    /// never take the same rows (<c>FOR UPDATE SKIP LOCKED</c>, and the lease moves claimed rows out of reach), so N
+    /// lanes keep the database and the downstream busy at the same time. Memory holds up to N batches.
+    /// </summary>
+    public int Concurrency { get; set; } = 3;
+
     /// <summary>Which time a collected span ends at.</summary>
     public EndTimeSource EndTime { get; set; } = EndTimeSource.LastHeartbeat;
 

@@ -28,6 +28,11 @@ public sealed class PartialReceiverOptionsValidator : IValidateOptions<PartialRe
             failures.Add($"{s}:BatchSize must be between 1 and 50000 (got {options.BatchSize}).");
         }
 
+        if (options.Concurrency is < 1 or > 64)
+        {
+            failures.Add($"{s}:Concurrency must be between 1 and 64 (got {options.Concurrency}).");
+        }
+
         if (!Enum.IsDefined(options.EndTime))
         {
             failures.Add($"{s}:EndTime must be LastHeartbeat or CollectionTime (got {options.EndTime}).");

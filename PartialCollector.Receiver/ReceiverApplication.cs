@@ -43,6 +43,7 @@ public static class ReceiverApplication
         services.AddSingleton<DownstreamHealth>();
         services.AddSingleton<ExpiredSpanStore>();
         services.AddSingleton<SpanDecorator>();
+        services.AddSingleton<CollectionLane>();
         services.AddSingleton<CollectionCycle>();
 
         // The cycle owns retries: it hands the rows back and backs off. A resilience pipeline retrying inside

@@ -2,24 +2,20 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using PartialCollector.Core.Storage;
 using PartialCollector.Core.Telemetry;
-using PartialCollector.Receiver.Delivery;
-using PartialCollector.Receiver.Health;
 using PartialCollector.Receiver.Telemetry;
 
 namespace PartialCollector.Receiver.Collection;
 
 /// <summary>
-/// One collection cycle: claim a batch of expired spans, mark them, send them in one export request,
-/// then delete, release or dead-letter them by the outcome; repeat while batches come back full, so a
-/// large backlog drains at full speed with one batch in memory at a time.
+/// One collection cycle: drain everything that is due through up to <c>Concurrency</c> lanes at once (see
+/// <see cref="CollectionLane"/>), so one lane's claim or settle overlaps another's send; then measure the
+/// backlog and purge tombstones whose retention has passed.
 /// </summary>
 public sealed partial class CollectionCycle(
+    CollectionLane lane,
     ExpiredSpanStore store,
-    SpanDecorator decorator,
-    ITraceExporter exporter,
     IOptions<PartialReceiverOptions> options,
     ReceiverMetrics metrics,
-    DownstreamHealth health,
     TimeProvider timeProvider,
     ILogger<CollectionCycle> logger)
 {
@@ -27,66 +23,34 @@ public sealed partial class CollectionCycle(
 
     public async Task<CycleResult> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value;
         using var activity = PartialCollectorTelemetry.ActivitySource.StartActivity("partial.receiver.cycle");
         var started = timeProvider.GetTimestamp();
-        int collected = 0, delivered = 0, deadLettered = 0, released = 0, keptAlive = 0, batches = 0;
-        string? failure = null;
+        var progress = new CycleProgress();
         var completed = false;
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                var claimed = await store.ClaimAsync(settings.BatchSize, settings.Lease, cancellationToken);
-                if (claimed.Count == 0)
-                {
-                    break;
-                }
-
-                collected += claimed.Count;
-                metrics.Collected(claimed.Count);
-                var (settlement, sent, batchFailure) = await DeliverAsync(claimed, cancellationToken);
-                batches += sent ? 1 : 0;
-
-                // Settle even when shutting down: what the downstream accepted must not be sent again.
-                var result = await store.SettleAsync(settlement, CancellationToken.None);
-                metrics.Settled(result);
-                delivered += result.Deleted;
-                deadLettered += result.DeadLettered;
-                released += result.Released;
-                keptAlive += result.KeptAlive;
-
-                if (batchFailure is not null)
-                {
-                    failure = batchFailure;
-                    break;
-                }
-
-                if (claimed.Count < settings.BatchSize)
-                {
-                    break;
-                }
-            }
-
+            await RunLanesAsync(progress, cancellationToken);
             metrics.BacklogMeasured(await store.GetBacklogAsync(cancellationToken));
             await store.PurgeTombstonesAsync(TombstonePurgeLimit, cancellationToken);
             completed = true;
         }
         finally
         {
-            metrics.Cycle(timeProvider.GetElapsedTime(started), failed: !completed || failure is not null);
-            activity?.SetTag("partial.receiver.collected", collected);
-            activity?.SetTag("partial.receiver.delivered", delivered);
-            activity?.SetTag("partial.receiver.dead_lettered", deadLettered);
-            activity?.SetTag("partial.receiver.released", released);
-            if (failure is not null)
+            // Also when a lane threw: what the other lanes did before is part of this cycle.
+            var totals = progress.ToResult();
+            metrics.Cycle(timeProvider.GetElapsedTime(started), failed: !completed || totals.Failed);
+            activity?.SetTag("partial.receiver.collected", totals.Collected);
+            activity?.SetTag("partial.receiver.delivered", totals.Delivered);
+            activity?.SetTag("partial.receiver.dead_lettered", totals.DeadLettered);
+            activity?.SetTag("partial.receiver.released", totals.Released);
+            if (totals.Failure is not null)
             {
-                activity?.SetStatus(ActivityStatusCode.Error, failure);
+                activity?.SetStatus(ActivityStatusCode.Error, totals.Failure);
             }
         }
 
-        var cycle = new CycleResult(collected, delivered, deadLettered, released, keptAlive, batches, failure);
-        if (collected > 0)
+        var cycle = progress.ToResult();
+        if (cycle.Collected > 0)
         {
             LogCycle(cycle.Collected, cycle.Delivered, cycle.DeadLettered, cycle.Released, cycle.KeptAlive);
         }
@@ -94,69 +58,27 @@ public sealed partial class CollectionCycle(
         return cycle;
     }
 
-    private async Task<(Settlement Settlement, bool Sent, string? Failure)> DeliverAsync(IReadOnlyList<ClaimedSpan> claimed, CancellationToken cancellationToken)
+    private async Task RunLanesAsync(CycleProgress progress, CancellationToken cancellationToken)
     {
-        var settlement = new Settlement();
-        var batch = decorator.Decorate(claimed);
-        settlement.DeadLetters.AddRange(batch.Undeliverable);
-        if (batch.Sendable.Count == 0)
+        var lanes = new List<Task> { lane.RunAsync(progress, cancellationToken) };
+        var concurrency = options.Value.Concurrency;
+        if (concurrency > 1)
         {
-            return (settlement, false, null);
+            // The other lanes join only while the first drains full batches: a backlog that fits in one batch
+            // stays one export request, and an idle cycle costs one claim, as with a single lane.
+            await Task.WhenAny(lanes[0], progress.FullBatchClaimed);
+            if (progress.FullBatchClaimed.IsCompleted && !lanes[0].IsCompleted && !progress.Stopped)
+            {
+                for (var i = 1; i < concurrency; i++)
+                {
+                    lanes.Add(lane.RunAsync(progress, cancellationToken));
+                }
+            }
         }
 
-        ExportOutcome outcome;
-        try
-        {
-            outcome = await exporter.ExportAsync(batch.Request, cancellationToken);
-        }
-        catch (Exception e)
-        {
-            // Shutdown, an exporter bug or an unexpected transport error: the rows must be handed back, not stranded.
-            outcome = new ExportOutcome.Retryable(cancellationToken.IsCancellationRequested ? "shutting down" : $"{e.GetType().Name}: {e.Message}");
-        }
-
-        switch (outcome)
-        {
-            case ExportOutcome.Delivered { RejectedSpans: var rejected } accepted when rejected >= batch.SpanCount:
-                health.Succeeded(timeProvider.GetUtcNow());
-                var all = $"downstream rejected all {batch.SpanCount} spans: {accepted.Message}";
-                settlement.DeadLetters.AddRange(batch.Sendable.Select(s => new DeadLetter(s, all)));
-                LogRejected(batch.SpanCount, all);
-                break;
-            case ExportOutcome.Delivered { RejectedSpans: > 0 } partial:
-                // OTLP says how many spans were rejected, not which: keep a copy of every span of the request.
-                health.Succeeded(timeProvider.GetUtcNow());
-                var some = $"downstream rejected {partial.RejectedSpans} of {batch.SpanCount} spans: {partial.Message}";
-                settlement.Delivered.AddRange(batch.Sendable);
-                settlement.Copies.AddRange(batch.Sendable.Select(s => new DeadLetter(s, some)));
-                LogRejected(batch.SpanCount, some);
-                break;
-            case ExportOutcome.Delivered:
-                health.Succeeded(timeProvider.GetUtcNow());
-                settlement.Delivered.AddRange(batch.Sendable);
-                break;
-            case ExportOutcome.Rejected rejectedExport:
-                health.Failed(rejectedExport.Reason);
-                var reason = $"downstream rejected the export: {rejectedExport.Reason}";
-                settlement.DeadLetters.AddRange(batch.Sendable.Select(s => new DeadLetter(s, reason)));
-                LogRejected(batch.SpanCount, reason);
-                break;
-            case ExportOutcome.Retryable retry:
-                health.Failed(retry.Reason);
-                settlement.Released.AddRange(batch.Sendable);
-                LogRetry(batch.Sendable.Count, retry.Reason);
-                return (settlement, true, retry.Reason);
-        }
-
-        return (settlement, true, null);
+        await Task.WhenAll(lanes);
     }
 
     [LoggerMessage(LogLevel.Information, "Collected {Collected} expired spans: {Delivered} delivered, {DeadLettered} dead-lettered, {Released} handed back, {KeptAlive} kept alive by a heartbeat")]
     private partial void LogCycle(int collected, int delivered, int deadLettered, int released, int keptAlive);
-
-    [LoggerMessage(LogLevel.Warning, "Downstream export of {Spans} spans failed, will retry: {Reason}")]
-    private partial void LogRetry(int spans, string reason);
-
-    [LoggerMessage(LogLevel.Error, "Dead-lettering after a permanent rejection of {Spans} spans: {Reason}")]
-    private partial void LogRejected(int spans, string reason);
 }

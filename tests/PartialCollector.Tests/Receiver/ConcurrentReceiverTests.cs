@@ -1,4 +1,5 @@
 using PartialCollector.Receiver.Collection;
+using PartialCollector.Receiver.Delivery;
 using PartialCollector.Tests.Infrastructure;
 
 namespace PartialCollector.Tests.Receiver;
@@ -24,6 +25,83 @@ public sealed class ConcurrentReceiverTests
         Assert.Equal(10_000, results.Sum(r => r.Delivered));
         Assert.All(results, r => Assert.True(r.Delivered > 0, "both receivers took a share"));
         Assert.Equal(0, await table.CountAsync());
+    }
+
+    [Fact]
+    public async Task FourLanesDeliverEachOf3000SpansExactlyOnceInOneCycle()
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_lanes");
+        var keys = await ExpiredSpans.SeedAsync(connectionString, 3_000);
+        await using var sink = await TestTraceSink.StartAsync();
+        await using var receiver = ReceiverHarness.Create(connectionString, sink.Endpoint, new Dictionary<string, string?>
+        {
+            ["PartialReceiver:Concurrency"] = "4",
+            ["PartialReceiver:BatchSize"] = "100",
+        });
+        var table = new PartialTracesTable(connectionString);
+
+        var result = await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+
+        Assert.Null(result.Failure);
+        Assert.Equal(3_000, result.Collected);
+        Assert.Equal(3_000, result.Delivered);
+        Assert.Equal(keys.ToHashSet(), sink.Received.Keys.ToHashSet());
+        Assert.All(sink.Received.Values, n => Assert.Equal(1, n));
+        Assert.Equal(0, await table.CountAsync());
+        Assert.Equal(0, (await receiver.Cycle.RunOnceAsync(CancellationToken.None)).Collected);
+    }
+
+    [Fact]
+    public async Task AnotherLaneClaimsAndSendsWhileTheFirstWaitsForTheDownstream()
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_overlap");
+        await ExpiredSpans.SeedAsync(connectionString, 40);
+        var secondExport = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var exports = 0;
+        var downstream = new DelegateTraceExporter(async _ =>
+        {
+            // The first export answers only once another has started: one lane at a time would time out here.
+            if (Interlocked.Increment(ref exports) == 1)
+            {
+                await secondExport.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            else
+            {
+                secondExport.TrySetResult();
+            }
+
+            return new ExportOutcome.Delivered();
+        });
+        await using var receiver = ReceiverHarness.Create(
+            connectionString,
+            "http://127.0.0.1:1",
+            new Dictionary<string, string?> { ["PartialReceiver:Concurrency"] = "2", ["PartialReceiver:BatchSize"] = "10" },
+            downstream);
+
+        var result = await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+
+        Assert.Null(result.Failure);
+        Assert.Equal(40, result.Delivered);
+        Assert.Equal(0, await new PartialTracesTable(connectionString).CountAsync());
+    }
+
+    [Fact]
+    public async Task ABacklogThatFitsInOneBatchIsOneExportRequestWhateverTheConcurrency()
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_onebatch");
+        await ExpiredSpans.SeedAsync(connectionString, 50);
+        var downstream = new DelegateTraceExporter(_ => Task.FromResult<ExportOutcome>(new ExportOutcome.Delivered()));
+        await using var receiver = ReceiverHarness.Create(
+            connectionString,
+            "http://127.0.0.1:1",
+            new Dictionary<string, string?> { ["PartialReceiver:Concurrency"] = "4", ["PartialReceiver:BatchSize"] = "100" },
+            downstream);
+
+        var result = await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(50, result.Delivered);
+        Assert.Equal(1, result.Batches);
+        Assert.Single(downstream.Requests);
     }
 
     [Fact]
