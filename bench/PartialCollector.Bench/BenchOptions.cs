@@ -1,8 +1,14 @@
 namespace PartialCollector.Bench;
 
-/// <summary>Command-line settings: <c>--connection CS --exporter DLL --receiver DLL [--quick] [--exporter-env KEY=VALUE]...</c>.</summary>
-public sealed record BenchOptions(string Connection, string ExporterDll, string ReceiverDll, bool Quick, Dictionary<string, string> ExporterEnvironment)
+/// <summary>
+/// Command-line settings: <c>--connection CS --exporter DLL --receiver DLL [--quick] [--exporter-env KEY=VALUE]...
+/// [--only TEXT]...</c>; <c>--only</c> runs just the runs whose name contains one of the texts (the references always run).
+/// </summary>
+public sealed record BenchOptions(
+    string Connection, string ExporterDll, string ReceiverDll, bool Quick, Dictionary<string, string> ExporterEnvironment, string[] Only)
 {
+    public bool Runs(string name) => Only.Length == 0 || Only.Any(o => name.Contains(o, StringComparison.OrdinalIgnoreCase));
+
     public TimeSpan ShapeDuration => Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20);
 
     public int Keys => 100_000;
@@ -25,6 +31,7 @@ public sealed record BenchOptions(string Connection, string ExporterDll, string 
             Value("--receiver") ?? throw new ArgumentException("--receiver (path to PartialCollector.Receiver.dll) is required"),
             args.Contains("--quick"),
             args.Select((a, i) => (a, i)).Where(x => x.a == "--exporter-env" && x.i + 1 < args.Length)
-                .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]));
+                .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]),
+            [.. args.Select((a, i) => (a, i)).Where(x => x.a == "--only" && x.i + 1 < args.Length).Select(x => args[x.i + 1])]);
     }
 }

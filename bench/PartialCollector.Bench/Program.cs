@@ -52,6 +52,11 @@ await using (var exporter = await ServiceProcess.StartAsync(options.ExporterDll,
 
     async Task Shape(string name, int clients, Func<int, long, Task<int>> send)
     {
+        if (!options.Runs(name))
+        {
+            return;
+        }
+
         Console.Error.WriteLine(name);
         exporter.ResetPeakRss();
         var cpu0 = exporter.CpuSeconds();
@@ -101,9 +106,14 @@ await using (var exporter = await ServiceProcess.StartAsync(options.ExporterDll,
     });
 }
 
-Console.Error.WriteLine($"collection: seeding {options.CollectionLive:N0} live and {options.CollectionExpired:N0} expired spans");
-await CollectionBench.SeedAsync(dataSource, payloads, options.CollectionLive, options.CollectionExpired);
-var collection = await CollectionBench.RunAsync(dataSource, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired);
+CollectionBench.Result? collection = null;
+var runCollection = options.Runs("collection");
+if (runCollection)
+{
+    Console.Error.WriteLine($"collection: seeding {options.CollectionLive:N0} live and {options.CollectionExpired:N0} expired spans");
+    await CollectionBench.SeedAsync(dataSource, payloads, options.CollectionLive, options.CollectionExpired);
+    collection = await CollectionBench.RunAsync(dataSource, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired);
+}
 
 string F(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
 Console.WriteLine();
@@ -115,12 +125,15 @@ foreach (var (load, cpu, rss) in results)
     Console.WriteLine($"| {load.Name} | {F(load.RecordsPerSecond)} | {load.P50Ms:0.00} | {load.P99Ms:0.00} | {load.Failures} | {(cpu is null ? "" : cpu.Value.ToString("0.0", CultureInfo.InvariantCulture))} | {(rss is null ? "" : rss.Value.ToString("0", CultureInfo.InvariantCulture))} {ratios}|");
 }
 
-Console.WriteLine();
-Console.WriteLine($"| collection | expired | live | from process start s | first to last span s | spans/s | receiver peak RSS MiB | receiver CPU s |");
-Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-Console.WriteLine($"| drain to an acknowledging gRPC sink | {F(collection.Expired)} | {F(collection.Live)} | {collection.Drain.TotalSeconds:0.0} | {collection.FirstToLast.TotalSeconds:0.0} | {F(collection.SpansPerSecond)} | {collection.ReceiverPeakRssMiB:0} | {collection.ReceiverCpuSeconds:0.0} |");
-Console.WriteLine();
-Console.WriteLine("Idle collection cycle (nothing expired), the claim's scan:");
-Console.WriteLine("```");
-Console.WriteLine(collection.IdlePlan);
-Console.WriteLine("```");
+if (collection is not null)
+{
+    Console.WriteLine();
+    Console.WriteLine($"| collection | expired | live | from process start s | first to last span s | spans/s | receiver peak RSS MiB | receiver CPU s |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    Console.WriteLine($"| drain to an acknowledging gRPC sink | {F(collection.Expired)} | {F(collection.Live)} | {collection.Drain.TotalSeconds:0.0} | {collection.FirstToLast.TotalSeconds:0.0} | {F(collection.SpansPerSecond)} | {collection.ReceiverPeakRssMiB:0} | {collection.ReceiverCpuSeconds:0.0} |");
+    Console.WriteLine();
+    Console.WriteLine("Idle collection cycle (nothing expired), the claim's scan:");
+    Console.WriteLine("```");
+    Console.WriteLine(collection.IdlePlan);
+    Console.WriteLine("```");
+}
