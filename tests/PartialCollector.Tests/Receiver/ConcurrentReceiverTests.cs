@@ -112,9 +112,10 @@ public sealed class ConcurrentReceiverTests
         await using var sink = await TestTraceSink.StartAsync();
         await using var survivor = ReceiverHarness.Create(connectionString, sink.Endpoint);
 
-        // The "killed" receiver claims under a short lease and never sends or settles.
+        // The "killed" receiver claims under a short lease and never sends or settles. The lease leaves a loaded
+        // machine seconds to reach the survivor's first cycle, which must find nothing collectable.
         var killed = ReceiverHarness.Create(connectionString, sink.Endpoint);
-        var claimed = await killed.Get<PartialCollector.Core.Storage.ExpiredSpanStore>().ClaimAsync(1000, TimeSpan.FromSeconds(1), CancellationToken.None);
+        var claimed = await killed.Get<PartialCollector.Core.Storage.ExpiredSpanStore>().ClaimAsync(1000, TimeSpan.FromSeconds(5), CancellationToken.None);
         await killed.DisposeAsync();
         Assert.Equal(20, claimed.Count);
 
