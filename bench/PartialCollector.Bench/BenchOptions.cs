@@ -11,6 +11,9 @@ public sealed record BenchOptions(
 
     public TimeSpan ShapeDuration => Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20);
 
+    /// <summary>Load before each measured time, not counted: JIT tiering alone took a tenth of the machine for seconds.</summary>
+    public TimeSpan WarmUp => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(5);
+
     public int Keys => 100_000;
 
     public int CollectionLive => Quick ? 90_000 : 900_000;

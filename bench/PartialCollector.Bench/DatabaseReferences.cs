@@ -25,11 +25,11 @@ public static class DatabaseReferences
         SET trace = EXCLUDED.trace, "timestamp" = EXCLUDED."timestamp", expires_at = EXCLUDED.expires_at
         """;
 
-    public static async Task<LoadResult> OriginalPatternAsync(NpgsqlDataSource dataSource, SpanPayloads payloads, int clients, TimeSpan duration)
+    public static async Task<LoadResult> OriginalPatternAsync(NpgsqlDataSource dataSource, SpanPayloads payloads, int clients, TimeSpan warmUp, TimeSpan duration)
     {
         var (traceIds, spanIds, traces) = Columns(payloads);
         var connections = await OpenAsync(dataSource, clients);
-        var result = await LoadDriver.RunAsync("(a) original: 1 upsert per span, 32 conns", clients, duration, async (client, i) =>
+        var result = await LoadDriver.RunAsync("(a) original: 1 upsert per span, 32 conns", clients, warmUp, duration, async (client, i) =>
         {
             var key = (int)((client * 7919L + i * clients) % payloads.Count);
             await using var command = new NpgsqlCommand(SingleUpsert, connections[client])
@@ -43,12 +43,12 @@ public static class DatabaseReferences
         return result;
     }
 
-    public static async Task<LoadResult> MultiRowLimitAsync(NpgsqlDataSource dataSource, SpanPayloads payloads, int clients, TimeSpan duration)
+    public static async Task<LoadResult> MultiRowLimitAsync(NpgsqlDataSource dataSource, SpanPayloads payloads, int clients, TimeSpan warmUp, TimeSpan duration)
     {
         const int rows = 1000;
         var (traceIds, spanIds, traces) = Columns(payloads);
         var connections = await OpenAsync(dataSource, clients);
-        var result = await LoadDriver.RunAsync($"(b) limit: 1,000-row upserts, {clients} conns", clients, duration, async (client, i) =>
+        var result = await LoadDriver.RunAsync($"(b) limit: 1,000-row upserts, {clients} conns", clients, warmUp, duration, async (client, i) =>
         {
             var start = (int)((client * 25_000L + i * rows) % (payloads.Count - rows));
             await using var command = new NpgsqlCommand(MultiUpsert, connections[client])

@@ -24,11 +24,11 @@ async Task Truncate()
 
 Console.Error.WriteLine("reference (a): the original's write pattern");
 await Truncate();
-var original = await DatabaseReferences.OriginalPatternAsync(dataSource, payloads, 32, duration);
+var original = await DatabaseReferences.OriginalPatternAsync(dataSource, payloads, 32, options.WarmUp, duration);
 results.Add((original, null, null));
 Console.Error.WriteLine("reference (b): multi-row upserts");
 await Truncate();
-var limit = await DatabaseReferences.MultiRowLimitAsync(dataSource, payloads, 4, duration);
+var limit = await DatabaseReferences.MultiRowLimitAsync(dataSource, payloads, 4, options.WarmUp, duration);
 results.Add((limit, null, null));
 
 var grpcPort = Ports.Free();
@@ -58,9 +58,12 @@ await using (var exporter = await ServiceProcess.StartAsync(options.ExporterDll,
         }
 
         Console.Error.WriteLine(name);
-        exporter.ResetPeakRss();
-        var cpu0 = exporter.CpuSeconds();
-        var load = await LoadDriver.RunAsync(name, clients, duration, send);
+        var cpu0 = 0.0;
+        var load = await LoadDriver.RunAsync(name, clients, options.WarmUp, duration, send, () =>
+        {
+            exporter.ResetPeakRss();
+            cpu0 = exporter.CpuSeconds();
+        });
         results.Add((load, exporter.CpuSeconds() - cpu0, exporter.PeakRssMiB()));
     }
 
