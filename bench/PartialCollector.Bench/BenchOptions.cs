@@ -2,10 +2,10 @@ namespace PartialCollector.Bench;
 
 /// <summary>
 /// Command-line settings: <c>--connection CS --exporter DLL --receiver DLL [--quick] [--exporter-env KEY=VALUE]...
-/// [--only TEXT]...</c>; <c>--only</c> runs just the runs whose name contains one of the texts (the references always run).
+/// [--receiver-env KEY=VALUE]... [--only TEXT]...</c>; <c>--only</c> runs just the runs whose name contains one of the texts (the references always run).
 /// </summary>
 public sealed record BenchOptions(
-    string Connection, string ExporterDll, string ReceiverDll, bool Quick, Dictionary<string, string> ExporterEnvironment, string[] Only)
+    string Connection, string ExporterDll, string ReceiverDll, bool Quick, Dictionary<string, string> ExporterEnvironment, Dictionary<string, string> ReceiverEnvironment, string[] Only)
 {
     public bool Runs(string name) => Only.Length == 0 || Only.Any(o => name.Contains(o, StringComparison.OrdinalIgnoreCase));
 
@@ -33,8 +33,12 @@ public sealed record BenchOptions(
             Value("--exporter") ?? throw new ArgumentException("--exporter (path to PartialCollector.Exporter.dll) is required"),
             Value("--receiver") ?? throw new ArgumentException("--receiver (path to PartialCollector.Receiver.dll) is required"),
             args.Contains("--quick"),
-            args.Select((a, i) => (a, i)).Where(x => x.a == "--exporter-env" && x.i + 1 < args.Length)
-                .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]),
+            Settings(args, "--exporter-env"),
+            Settings(args, "--receiver-env"),
             [.. args.Select((a, i) => (a, i)).Where(x => x.a == "--only" && x.i + 1 < args.Length).Select(x => args[x.i + 1])]);
     }
+
+    private static Dictionary<string, string> Settings(string[] args, string option) =>
+        args.Select((a, i) => (a, i)).Where(x => x.a == option && x.i + 1 < args.Length)
+            .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
 }

@@ -115,7 +115,7 @@ if (runCollection)
 {
     Console.Error.WriteLine($"collection: seeding {options.CollectionLive:N0} live and {options.CollectionExpired:N0} expired spans");
     await CollectionBench.SeedAsync(dataSource, payloads, options.CollectionLive, options.CollectionExpired);
-    collection = await CollectionBench.RunAsync(dataSource, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired);
+    collection = await CollectionBench.RunAsync(dataSource, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired, options.ReceiverEnvironment);
 }
 
 string F(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
