@@ -26,7 +26,7 @@ public sealed class ExporterMetrics
         ignored = meter.CreateCounter<long>("partial.exporter.records.ignored", "{record}", "Log records without a partial event.");
         rejected = meter.CreateCounter<long>("partial.exporter.records.rejected", "{record}", "Log records rejected, by reason.");
         upserted = meter.CreateCounter<long>("partial.exporter.rows.upserted", "{row}", "Span rows inserted or refreshed by heartbeats.");
-        deleted = meter.CreateCounter<long>("partial.exporter.rows.deleted", "{row}", "Span rows deleted by stops.");
+        deleted = meter.CreateCounter<long>("partial.exporter.rows.deleted", "{row}", "Running spans ended by stops (their rows became tombstones).");
         suppressed = meter.CreateCounter<long>("partial.exporter.heartbeats.suppressed", "{row}", "Heartbeats not applied: span stopped, or a newer heartbeat stored.");
         batchSize = meter.CreateHistogram<int>("partial.exporter.batch.size", "{row}", "Span rows per database round trip.");
         databaseDuration = meter.CreateHistogram<double>("partial.exporter.db.duration", "s", "Duration of one database write round trip.");

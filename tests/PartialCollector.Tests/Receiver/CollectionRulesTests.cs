@@ -35,6 +35,33 @@ public sealed class CollectionRulesTests
     }
 
     [Fact]
+    public async Task AStopsTombstoneIsNeverCollectedAndIsPurgedAfterItsRetention()
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_tombstone");
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var writer = new SpanWriteStore(dataSource);
+        var key = Spans.NewKey();
+        var batch = new WriteBatch();
+        batch.Add(Spans.Heartbeat(key, TimeSpan.FromSeconds(1)));
+        await writer.WriteAsync(batch, 3, TimeSpan.FromMinutes(5), CancellationToken.None);
+        var stop = new WriteBatch();
+        stop.Add(Spans.Stop(key));
+        await writer.WriteAsync(stop, 3, TimeSpan.FromMinutes(5), CancellationToken.None);
+
+        // Long after the stop, as the writer left it but for the clock: retention over, expiry untouched.
+        var table = new PartialTracesTable(connectionString);
+        await table.ExecuteAsync("""UPDATE partial_traces SET "timestamp" = now() - interval '1 hour', stopped_until = now() - interval '1 second'""");
+        await using var sink = await TestTraceSink.StartAsync();
+        await using var receiver = ReceiverHarness.Create(connectionString, sink.Endpoint);
+
+        var result = await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(0, result.Collected);
+        Assert.Empty(sink.Received);
+        Assert.Equal(0, await table.CountTombstonesAsync());
+    }
+
+    [Fact]
     public async Task HeartbeatArrivingWhileTheSpanIsClaimedKeepsTheSpanAlive()
     {
         var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_revive");
