@@ -26,9 +26,17 @@ public static class OtlpHttpLogsEndpoint
         return endpoints;
     }
 
-    private static async Task HandleAsync(HttpContext context, LogIngestionService ingestion, IOptions<PartialExporterOptions> options)
+    private static async Task HandleAsync(HttpContext context, LogIngestionService ingestion, PendingBytesLimit pending, IOptions<PartialExporterOptions> options)
     {
         var settings = options.Value;
+        if (pending.IsExceeded)
+        {
+            // Refused before the body is read: under back-pressure a request costs nothing but this answer.
+            context.Response.Headers.RetryAfter = RetryAfter(settings);
+            await WriteStatusAsync(context, StatusCodes.Status503ServiceUnavailable, $"the exporter is at its memory limit ({PartialExporterOptions.Section}:MaxPendingBytes); retry later", IsJson(context.Request.ContentType));
+            return;
+        }
+
         var json = IsJson(context.Request.ContentType);
         if (!json && !IsProtobuf(context.Request.ContentType))
         {
@@ -97,12 +105,17 @@ public static class OtlpHttpLogsEndpoint
         ExportLogsServiceResponse response;
         try
         {
-            response = await ingestion.IngestAsync(request, context.RequestAborted);
+            response = await ingestion.IngestAsync(request, body.Span.Length, context.RequestAborted);
         }
         catch (StoreUnavailableException e)
         {
-            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(settings.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = RetryAfter(settings);
             await WriteStatusAsync(context, StatusCodes.Status503ServiceUnavailable, e.Message, json);
+            return;
+        }
+        catch (UnwritableRecordsException e)
+        {
+            await WriteStatusAsync(context, StatusCodes.Status400BadRequest, e.Message, json);
             return;
         }
 
@@ -110,6 +123,9 @@ public static class OtlpHttpLogsEndpoint
         context.Response.ContentType = json ? JsonType : ProtobufType;
         await context.Response.Body.WriteAsync(json ? OtlpJsonWriter.WriteExportLogsResponse(response) : response.ToByteArray(), context.RequestAborted);
     }
+
+    private static string RetryAfter(PartialExporterOptions settings) =>
+        ((int)Math.Ceiling(settings.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     private static bool IsProtobuf(string? contentType) =>
         contentType is not null && contentType.StartsWith(ProtobufType, StringComparison.OrdinalIgnoreCase);
