@@ -77,7 +77,7 @@ public sealed class PartialLogDecoder(DecodeLimits limits)
             {
                 return DecodeOutcome.Reject(
                     RejectReason.InvalidFrequency,
-                    $"partial.frequency '{Shorten(attributes.Frequency)}' is outside the accepted range {limits.MinFrequency} to {limits.MaxFrequency}");
+                    $"partial.frequency '{Shorten(attributes.Frequency)}' is outside the accepted range {GoDuration.Format(limits.MinFrequency)} to {GoDuration.Format(limits.MaxFrequency)}");
             }
         }
 
