@@ -54,6 +54,7 @@ public sealed partial class GroupCommitWriter : BackgroundService
         catch (ChannelClosedException e)
         {
             // Shutting down: nothing was taken, so the client may retry elsewhere.
+            metrics.Refused("shutting_down");
             throw new StoreUnavailableException("the exporter is shutting down", e);
         }
 

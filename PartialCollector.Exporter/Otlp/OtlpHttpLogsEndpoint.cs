@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Proto.Collector.Logs.V1;
 using PartialCollector.Core.Codecs.Json;
 using PartialCollector.Exporter.Ingestion;
+using PartialCollector.Exporter.Telemetry;
 
 namespace PartialCollector.Exporter.Otlp;
 
@@ -26,11 +27,13 @@ public static class OtlpHttpLogsEndpoint
         return endpoints;
     }
 
-    private static async Task HandleAsync(HttpContext context, LogIngestionService ingestion, PendingBytesLimit pending, IOptions<PartialExporterOptions> options)
+    private static async Task HandleAsync(
+        HttpContext context, LogIngestionService ingestion, PendingBytesLimit pending, ExporterMetrics metrics, IOptions<PartialExporterOptions> options)
     {
         var settings = options.Value;
         if (pending.IsExceeded)
         {
+            metrics.Refused("memory_limit");
             // Refused before the body is read: under back-pressure a request costs nothing but this answer.
             context.Response.Headers.RetryAfter = RetryAfter(settings);
             await WriteStatusAsync(context, StatusCodes.Status503ServiceUnavailable, $"the exporter is at its memory limit ({PartialExporterOptions.Section}:MaxPendingBytes); retry later", IsJson(context.Request.ContentType));
