@@ -1,4 +1,5 @@
 using Grpc.AspNetCore.Server.Model;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
 using PartialCollector.Core.Codecs;
@@ -6,11 +7,12 @@ using PartialCollector.Core.Storage;
 using PartialCollector.Exporter.Ingestion;
 using PartialCollector.Exporter.Otlp;
 using PartialCollector.Exporter.Telemetry;
+using PartialCollector.Exporter.Tenants;
 
 namespace PartialCollector.Exporter;
 
 /// <summary>Builds the Exporter; tests start it the same way <c>Program</c> does, on ports of their own.</summary>
-public static class ExporterApplication
+public static partial class ExporterApplication
 {
     private static readonly Dictionary<string, string?> DefaultEndpoints = new()
     {
@@ -36,7 +38,20 @@ public static class ExporterApplication
             .ValidateOnStart();
 
         var limits = builder.Configuration.GetSection(PartialExporterOptions.Section).Get<PartialExporterOptions>() ?? new PartialExporterOptions();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Math.Max(limits.MaxRequestBodySize, 1024));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = Math.Max(limits.MaxRequestBodySize, 1024);
+            if (limits.Tenants.Values.Any(t => t.ClientCertificateThumbprints.Count > 0))
+            {
+                // mTLS: ask HTTPS clients for a certificate; its thumbprint, pinned per tenant, is the identity
+                // (TenantAuthenticationHandler), so no chain to a CA is required.
+                kestrel.ConfigureHttpsDefaults(https =>
+                {
+                    https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
+                    https.ClientCertificateValidation = (_, _, _) => true;
+                });
+            }
+        });
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = (int)Math.Min(limits.MaxDecompressedBodySize, int.MaxValue);
@@ -51,11 +66,32 @@ public static class ExporterApplication
         builder.Services.AddSingleton<GroupCommitWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GroupCommitWriter>());
         builder.Services.AddSingleton<LogIngestionService>();
+        builder.Services.AddSingleton<TenantDirectory>();
+        builder.Services.AddSingleton<TenantRateLimiter>();
+        builder.Services.AddSingleton<TenantSpanQuota>();
+        builder.Services.AddAuthentication(TenantAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, TenantAuthenticationHandler>(TenantAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
 
         var app = builder.Build();
-        app.MapGrpcService<LogsGrpcService>();
-        app.MapOtlpHttpLogs();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        var grpc = app.MapGrpcService<LogsGrpcService>();
+        var http = app.MapOtlpHttpLogs();
+        if (limits.Tenants.Count > 0)
+        {
+            grpc.RequireAuthorization();
+            http.RequireAuthorization();
+        }
+        else
+        {
+            LogOpenIngestion(app.Logger);
+        }
+
         app.MapDefaultEndpoints();
         return app;
     }
+
+    [LoggerMessage(LogLevel.Warning, "No tenant is configured (PartialExporter:Tenants): anyone who reaches the OTLP endpoints can write and stop any span. Configure tenants with API keys before exposing the Exporter beyond one trusted team.")]
+    private static partial void LogOpenIngestion(ILogger logger);
 }

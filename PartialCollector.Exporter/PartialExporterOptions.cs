@@ -1,4 +1,5 @@
 using PartialCollector.Core.Codecs;
+using PartialCollector.Exporter.Tenants;
 
 namespace PartialCollector.Exporter;
 
@@ -58,6 +59,12 @@ public sealed class PartialExporterOptions
 
     /// <summary>Sent as Retry-After with 503 when the database is unavailable or the memory limit is reached.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Tenants by name. None: ingestion is open (and start-up says so). Any: every request must carry a tenant's
+    /// key (or, over mTLS, certificate), and each span belongs to the tenant that first wrote it.
+    /// </summary>
+    public Dictionary<string, TenantOptions> Tenants { get; set; } = new(StringComparer.Ordinal);
 
     public DecodeLimits ToDecodeLimits() => new()
     {

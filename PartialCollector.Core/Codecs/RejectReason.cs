@@ -16,6 +16,8 @@ public enum RejectReason
     RequestTooLarge,
     Unwritable,
     DecoderError,
+    OwnedByAnotherTenant,
+    TenantSpanLimit,
 }
 
 public static class RejectReasonNames
@@ -34,6 +36,8 @@ public static class RejectReasonNames
         RejectReason.RequestTooLarge => "request_too_large",
         RejectReason.Unwritable => "unwritable",
         RejectReason.DecoderError => "decoder_error",
+        RejectReason.OwnedByAnotherTenant => "owned_by_another_tenant",
+        RejectReason.TenantSpanLimit => "tenant_span_limit",
         _ => "none",
     };
 }

@@ -6,9 +6,11 @@ namespace PartialCollector.Core.Model;
 /// <param name="Trace">Protobuf <c>TracesData</c> holding only this span, attributes merged (heartbeats only).</param>
 /// <param name="Frequency">The client's heartbeat interval (heartbeats only).</param>
 /// <param name="ObservedUnixNano">The log record's time, used so an older heartbeat never overwrites a newer one; 0 when unknown.</param>
+/// <param name="Record">Which log record of its request the event came from, so a refusal is reported for that record.</param>
 public readonly record struct PartialSpanEvent(
     PartialEventKind Kind,
     SpanKey Key,
     byte[]? Trace,
     TimeSpan Frequency,
-    long ObservedUnixNano);
+    long ObservedUnixNano,
+    int Record = 0);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using PartialCollector.Core.Model;
 using PartialCollector.Core.Storage;
 using PartialCollector.Exporter.Telemetry;
+using PartialCollector.Exporter.Tenants;
 
 namespace PartialCollector.Exporter.Ingestion;
 
@@ -18,6 +19,7 @@ public sealed partial class GroupCommitWriter : BackgroundService
 {
     private readonly Channel<PendingWrite> queue;
     private readonly SpanWriteStore store;
+    private readonly TenantSpanQuota quota;
     private readonly PartialExporterOptions options;
     private readonly ExporterMetrics metrics;
     private readonly ILogger<GroupCommitWriter> logger;
@@ -26,9 +28,11 @@ public sealed partial class GroupCommitWriter : BackgroundService
     // before SIGTERM is still committed and acknowledged.
     private readonly CancellationTokenSource abort = new();
 
-    public GroupCommitWriter(SpanWriteStore store, IOptions<PartialExporterOptions> options, ExporterMetrics metrics, ILogger<GroupCommitWriter> logger)
+    public GroupCommitWriter(
+        SpanWriteStore store, TenantSpanQuota quota, IOptions<PartialExporterOptions> options, ExporterMetrics metrics, ILogger<GroupCommitWriter> logger)
     {
         this.store = store;
+        this.quota = quota;
         this.options = options.Value;
         this.metrics = metrics;
         this.logger = logger;
@@ -41,12 +45,13 @@ public sealed partial class GroupCommitWriter : BackgroundService
     }
 
     /// <summary>
-    /// Completes when the events are committed; throws <see cref="StoreUnavailableException"/> when the database
+    /// Completes when the events are committed, with the records refused for their tenant (by
+    /// <see cref="PartialSpanEvent.Record"/>); throws <see cref="StoreUnavailableException"/> when the database
     /// could not take them, <see cref="UnwritableRecordsException"/> when these events themselves cannot be written.
     /// </summary>
-    public async Task WriteAsync(List<PartialSpanEvent> events, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<int, RowRefusal>> WriteAsync(List<PartialSpanEvent> events, string? tenant, CancellationToken cancellationToken)
     {
-        var pending = new PendingWrite(events);
+        var pending = new PendingWrite(events, tenant);
         try
         {
             await queue.Writer.WriteAsync(pending, cancellationToken);
@@ -58,7 +63,7 @@ public sealed partial class GroupCommitWriter : BackgroundService
             throw new StoreUnavailableException("the exporter is shutting down", e);
         }
 
-        await pending.Completion.Task;
+        return await pending.Completion.Task;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -82,12 +87,14 @@ public sealed partial class GroupCommitWriter : BackgroundService
     private async Task RunLoopAsync()
     {
         var members = new List<PendingWrite>();
+        var batch = new WriteBatch();
         PendingWrite? carried = null;
         while (carried is not null || await queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
             var rows = 0;
             if (carried is not null)
             {
+                batch.TryAddRange(carried.Events, carried.Tenant);
                 members.Add(carried);
                 rows += carried.Events.Count;
                 carried = null;
@@ -95,7 +102,8 @@ public sealed partial class GroupCommitWriter : BackgroundService
 
             while (rows < options.MaxBatchSize && queue.Reader.TryRead(out var next))
             {
-                if (rows > 0 && rows + next.Events.Count > options.MaxBatchSize)
+                // Too large for this batch, or one of its spans is here for another tenant: it goes first next time.
+                if ((rows > 0 && rows + next.Events.Count > options.MaxBatchSize) || !batch.TryAddRange(next.Events, next.Tenant))
                 {
                     carried = next;
                     break;
@@ -107,28 +115,38 @@ public sealed partial class GroupCommitWriter : BackgroundService
 
             if (members.Count > 0)
             {
-                await CommitAsync(members);
+                await CommitAsync(members, batch);
                 members.Clear();
             }
+
+            batch.Clear();
         }
     }
 
-    private async Task CommitAsync(List<PendingWrite> members)
+    /// <param name="batch">The members' rows, already gathered (the write loop's), or null to gather them here.</param>
+    private async Task CommitAsync(List<PendingWrite> members, WriteBatch? batch = null)
     {
-        var batch = new WriteBatch();
-        foreach (var member in members)
+        if (batch is null)
         {
-            batch.AddRange(member.Events);
+            batch = new WriteBatch();
+            foreach (var member in members)
+            {
+                batch.TryAddRange(member.Events, member.Tenant);
+            }
         }
 
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = await store.WriteAsync(batch, options.ExpiryFactor, options.TombstoneRetention, abort.Token);
+            var newSpansLeft = batch.HasTenants
+                ? await quota.NewSpansLeftAsync(members.Where(m => m.Tenant is not null).Select(m => m.Tenant!), abort.Token)
+                : null;
+            var result = await store.WriteAsync(batch, options.ExpiryFactor, options.TombstoneRetention, abort.Token, newSpansLeft);
             metrics.Written(batch.Count, result, Stopwatch.GetElapsedTime(started));
+            quota.Started(result.StartedByTenant);
             foreach (var member in members)
             {
-                member.Completion.TrySetResult();
+                member.Completion.TrySetResult(member.RefusedRecords(result.Refused));
             }
         }
         catch (Exception e) when (WriteFailure.IsUnavailable(e))
@@ -174,10 +192,33 @@ public sealed partial class GroupCommitWriter : BackgroundService
     [LoggerMessage(LogLevel.Error, "A request's {Rows} span rows cannot be stored; that request alone is refused")]
     private partial void LogUnwritable(Exception exception, int rows);
 
-    private sealed class PendingWrite(List<PartialSpanEvent> events)
+    private sealed class PendingWrite(List<PartialSpanEvent> events, string? tenant)
     {
+        private static readonly Dictionary<int, RowRefusal> None = [];
+
         public List<PartialSpanEvent> Events { get; } = events;
 
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public string? Tenant { get; } = tenant;
+
+        public TaskCompletionSource<IReadOnlyDictionary<int, RowRefusal>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IReadOnlyDictionary<int, RowRefusal> RefusedRecords(IReadOnlyDictionary<SpanKey, RowRefusal> refused)
+        {
+            if (refused.Count == 0)
+            {
+                return None;
+            }
+
+            var records = new Dictionary<int, RowRefusal>();
+            foreach (var e in Events)
+            {
+                if (refused.TryGetValue(e.Key, out var refusal))
+                {
+                    records[e.Record] = refusal;
+                }
+            }
+
+            return records;
+        }
     }
 }

@@ -5,7 +5,9 @@ using OpenTelemetry.Proto.Logs.V1;
 using OpenTelemetry.Proto.Resource.V1;
 using PartialCollector.Core.Codecs;
 using PartialCollector.Core.Model;
+using PartialCollector.Core.Storage;
 using PartialCollector.Exporter.Telemetry;
+using PartialCollector.Exporter.Tenants;
 
 namespace PartialCollector.Exporter.Ingestion;
 
@@ -18,6 +20,7 @@ public sealed partial class LogIngestionService(
     PartialLogDecoder decoder,
     GroupCommitWriter writer,
     PendingBytesLimit pending,
+    TenantRateLimiter rateLimiter,
     IOptions<PartialExporterOptions> options,
     ExporterMetrics metrics,
     ILogger<LogIngestionService> logger)
@@ -28,15 +31,21 @@ public sealed partial class LogIngestionService(
     private const int RowOverhead = 256;
 
     /// <param name="requestBytes">The request's size as received (decompressed), held until it is answered.</param>
-    public async Task<ExportLogsServiceResponse> IngestAsync(ExportLogsServiceRequest request, long requestBytes, CancellationToken cancellationToken)
+    /// <param name="tenant">Who sent it (null while ingestion is open).</param>
+    public async Task<ExportLogsServiceResponse> IngestAsync(ExportLogsServiceRequest request, long requestBytes, string? tenant, CancellationToken cancellationToken)
     {
+        if (tenant is not null)
+        {
+            Throttle(request, tenant);
+        }
+
         Reserve(requestBytes);
         long rowBytes = 0;
         try
         {
             var events = new List<PartialSpanEvent>();
             var rejections = new Rejections();
-            rowBytes = Decode(request, events, rejections);
+            rowBytes = Decode(request, tenant, events, rejections);
             if (events.Count > 0)
             {
                 if (!pending.TryReserve(rowBytes))
@@ -45,7 +54,15 @@ public sealed partial class LogIngestionService(
                     throw Overloaded();
                 }
 
-                await writer.WriteAsync(events, cancellationToken);
+                var refused = await writer.WriteAsync(events, tenant, cancellationToken);
+                foreach (var (_, refusal) in refused.OrderBy(r => r.Key))
+                {
+                    var reason = refusal == RowRefusal.OwnedByAnotherTenant ? RejectReason.OwnedByAnotherTenant : RejectReason.TenantSpanLimit;
+                    metrics.Rejected(reason, tenant);
+                    rejections.Add(DecodeOutcome.Reject(reason, refusal == RowRefusal.OwnedByAnotherTenant
+                        ? "the span belongs to another tenant; it was left as it was"
+                        : $"the tenant is at its limit of live spans ({PartialExporterOptions.Section}:Tenants:{tenant}:MaxLiveSpans); refreshes and stops of its spans still work"));
+                }
             }
 
             return rejections.ToResponse();
@@ -53,6 +70,24 @@ public sealed partial class LogIngestionService(
         finally
         {
             pending.Release(requestBytes + rowBytes);
+        }
+    }
+
+    private void Throttle(ExportLogsServiceRequest request, string tenant)
+    {
+        var records = 0;
+        foreach (var resourceLogs in request.ResourceLogs)
+        {
+            foreach (var scopeLogs in resourceLogs.ScopeLogs)
+            {
+                records += scopeLogs.LogRecords.Count;
+            }
+        }
+
+        if (rateLimiter.TryAcquire(tenant, records) is { } retryAfter)
+        {
+            metrics.Throttled(tenant, records);
+            throw new TenantThrottledException(tenant, retryAfter);
         }
     }
 
@@ -72,10 +107,11 @@ public sealed partial class LogIngestionService(
     }
 
     /// <returns>The bytes the accepted rows hold.</returns>
-    private long Decode(ExportLogsServiceRequest request, List<PartialSpanEvent> events, Rejections rejections)
+    private long Decode(ExportLogsServiceRequest request, string? tenant, List<PartialSpanEvent> events, Rejections rejections)
     {
         var budget = options.Value.MaxExpandedRequestSize;
         long rowBytes = 0;
+        var recordIndex = 0;
         foreach (var resourceLogs in request.ResourceLogs)
         {
             foreach (var scopeLogs in resourceLogs.ScopeLogs)
@@ -87,9 +123,10 @@ public sealed partial class LogIngestionService(
                     switch (outcome.Status)
                     {
                         case DecodeStatus.Accepted:
-                            metrics.Accepted(events[before].Kind);
+                            metrics.Accepted(events[before].Kind, tenant);
                             for (var i = before; i < events.Count; i++)
                             {
+                                events[i] = events[i] with { Record = recordIndex };
                                 rowBytes += (events[i].Trace?.Length ?? 0) + RowOverhead;
                             }
 
@@ -98,10 +135,12 @@ public sealed partial class LogIngestionService(
                             metrics.Ignored();
                             break;
                         default:
-                            metrics.Rejected(outcome.Reason);
+                            metrics.Rejected(outcome.Reason, tenant);
                             rejections.Add(outcome);
                             break;
                     }
+
+                    recordIndex++;
                 }
             }
         }

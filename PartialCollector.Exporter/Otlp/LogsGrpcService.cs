@@ -1,6 +1,9 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
 using Grpc.Core;
 using OpenTelemetry.Proto.Collector.Logs.V1;
 using PartialCollector.Exporter.Ingestion;
+using PartialCollector.Exporter.Tenants;
 
 namespace PartialCollector.Exporter.Otlp;
 
@@ -14,17 +17,28 @@ public sealed class LogsGrpcService(LogIngestionService ingestion)
     {
         try
         {
-            return await ingestion.IngestAsync(request, request.CalculateSize(), context.CancellationToken);
+            var tenant = TenantAuthenticationHandler.TenantOf(context.GetHttpContext().User);
+            return await ingestion.IngestAsync(request, request.CalculateSize(), tenant, context.CancellationToken);
         }
         catch (StoreUnavailableException e)
         {
             // UNAVAILABLE is retryable for OTLP clients; nothing of this request was acknowledged.
-            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+            throw new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, e.Message));
+        }
+        catch (TenantThrottledException e)
+        {
+            // RESOURCE_EXHAUSTED is retried by OTLP clients only when it carries RetryInfo.
+            throw new Google.Rpc.Status
+            {
+                Code = (int)Google.Rpc.Code.ResourceExhausted,
+                Message = e.Message,
+                Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(e.RetryAfter) }) },
+            }.ToRpcException();
         }
         catch (UnwritableRecordsException e)
         {
             // Not retryable: these records would fail the same way again.
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, e.Message));
         }
     }
 }

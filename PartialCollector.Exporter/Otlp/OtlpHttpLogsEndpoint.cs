@@ -8,6 +8,7 @@ using OpenTelemetry.Proto.Collector.Logs.V1;
 using PartialCollector.Core.Codecs.Json;
 using PartialCollector.Exporter.Ingestion;
 using PartialCollector.Exporter.Telemetry;
+using PartialCollector.Exporter.Tenants;
 
 namespace PartialCollector.Exporter.Otlp;
 
@@ -18,14 +19,11 @@ namespace PartialCollector.Exporter.Otlp;
 public static class OtlpHttpLogsEndpoint
 {
     public const string Path = "/v1/logs";
-    private const string ProtobufType = "application/x-protobuf";
-    private const string JsonType = "application/json";
+    private const string ProtobufType = OtlpHttpStatus.ProtobufType;
+    private const string JsonType = OtlpHttpStatus.JsonType;
 
-    public static IEndpointRouteBuilder MapOtlpHttpLogs(this IEndpointRouteBuilder endpoints)
-    {
+    public static IEndpointConventionBuilder MapOtlpHttpLogs(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapPost(Path, HandleAsync).DisableAntiforgery();
-        return endpoints;
-    }
 
     private static async Task HandleAsync(
         HttpContext context, LogIngestionService ingestion, PendingBytesLimit pending, ExporterMetrics metrics, IOptions<PartialExporterOptions> options)
@@ -36,14 +34,14 @@ public static class OtlpHttpLogsEndpoint
             metrics.Refused("memory_limit");
             // Refused before the body is read: under back-pressure a request costs nothing but this answer.
             context.Response.Headers.RetryAfter = RetryAfter(settings);
-            await WriteStatusAsync(context, StatusCodes.Status503ServiceUnavailable, $"the exporter is at its memory limit ({PartialExporterOptions.Section}:MaxPendingBytes); retry later", IsJson(context.Request.ContentType));
+            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"the exporter is at its memory limit ({PartialExporterOptions.Section}:MaxPendingBytes); retry later", IsJson(context.Request.ContentType));
             return;
         }
 
         var json = IsJson(context.Request.ContentType);
         if (!json && !IsProtobuf(context.Request.ContentType))
         {
-            await WriteStatusAsync(context, StatusCodes.Status415UnsupportedMediaType, $"Content-Type must be {ProtobufType} or {JsonType}", json: false);
+            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, $"Content-Type must be {ProtobufType} or {JsonType}", json: false);
             return;
         }
 
@@ -54,14 +52,14 @@ public static class OtlpHttpLogsEndpoint
 
         if (context.Request.ContentLength > settings.MaxRequestBodySize)
         {
-            await WriteStatusAsync(context, StatusCodes.Status413PayloadTooLarge, $"body is larger than {settings.MaxRequestBodySize} bytes", json);
+            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"body is larger than {settings.MaxRequestBodySize} bytes", json);
             return;
         }
 
         var encoding = context.Request.Headers.ContentEncoding.ToString();
         if (encoding.Length > 0 && !encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
         {
-            await WriteStatusAsync(context, StatusCodes.Status415UnsupportedMediaType, $"Content-Encoding '{encoding}' is not supported (gzip or none)", json);
+            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, $"Content-Encoding '{encoding}' is not supported (gzip or none)", json);
             return;
         }
 
@@ -76,19 +74,19 @@ public static class OtlpHttpLogsEndpoint
                 var cap = encoding.Length > 0 ? settings.MaxDecompressedBodySize : settings.MaxRequestBodySize;
                 if (!await body.ReadAllAsync(source, cap, context.RequestAborted))
                 {
-                    await WriteStatusAsync(context, StatusCodes.Status413PayloadTooLarge, $"body is larger than {cap} bytes", json);
+                    await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"body is larger than {cap} bytes", json);
                     return;
                 }
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            await WriteStatusAsync(context, StatusCodes.Status413PayloadTooLarge, $"body is larger than {settings.MaxRequestBodySize} bytes", json);
+            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"body is larger than {settings.MaxRequestBodySize} bytes", json);
             return;
         }
         catch (InvalidDataException e)
         {
-            await WriteStatusAsync(context, StatusCodes.Status400BadRequest, $"body is not valid gzip: {e.Message}", json);
+            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status400BadRequest, $"body is not valid gzip: {e.Message}", json);
             return;
         }
 
@@ -101,24 +99,30 @@ public static class OtlpHttpLogsEndpoint
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or FormatException)
         {
-            await WriteStatusAsync(context, StatusCodes.Status400BadRequest, $"request is not a valid ExportLogsServiceRequest: {e.Message}", json);
+            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status400BadRequest, $"request is not a valid ExportLogsServiceRequest: {e.Message}", json);
             return;
         }
 
         ExportLogsServiceResponse response;
         try
         {
-            response = await ingestion.IngestAsync(request, body.Span.Length, context.RequestAborted);
+            response = await ingestion.IngestAsync(request, body.Span.Length, TenantAuthenticationHandler.TenantOf(context.User), context.RequestAborted);
         }
         catch (StoreUnavailableException e)
         {
             context.Response.Headers.RetryAfter = RetryAfter(settings);
-            await WriteStatusAsync(context, StatusCodes.Status503ServiceUnavailable, e.Message, json);
+            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, e.Message, json);
+            return;
+        }
+        catch (TenantThrottledException e)
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(e.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status429TooManyRequests, e.Message, json);
             return;
         }
         catch (UnwritableRecordsException e)
         {
-            await WriteStatusAsync(context, StatusCodes.Status400BadRequest, e.Message, json);
+            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status400BadRequest, e.Message, json);
             return;
         }
 
@@ -133,32 +137,7 @@ public static class OtlpHttpLogsEndpoint
     private static bool IsProtobuf(string? contentType) =>
         contentType is not null && contentType.StartsWith(ProtobufType, StringComparison.OrdinalIgnoreCase);
 
-    private static bool IsJson(string? contentType) =>
-        contentType is not null && contentType.StartsWith(JsonType, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>OTLP/HTTP error bodies are a <c>google.rpc.Status</c> in the request's encoding.</summary>
-    private static async Task WriteStatusAsync(HttpContext context, int statusCode, string message, bool json)
-    {
-        context.Response.StatusCode = statusCode;
-        var grpcCode = statusCode switch
-        {
-            StatusCodes.Status400BadRequest => 3, // INVALID_ARGUMENT
-            StatusCodes.Status413PayloadTooLarge => 8, // RESOURCE_EXHAUSTED
-            StatusCodes.Status503ServiceUnavailable => 14, // UNAVAILABLE
-            _ => 3,
-        };
-        var status = new PartialCollector.Core.Otlp.Rpc.Status { Code = grpcCode, Message = message };
-        if (json)
-        {
-            context.Response.ContentType = JsonType;
-            await context.Response.WriteAsync(JsonFormatter.Default.Format(status));
-        }
-        else
-        {
-            context.Response.ContentType = ProtobufType;
-            await context.Response.Body.WriteAsync(status.ToByteArray());
-        }
-    }
+    private static bool IsJson(string? contentType) => OtlpHttpStatus.IsJson(contentType);
 
     /// <summary>A growable buffer from the shared pool, so large bodies don't each allocate their full size twice.</summary>
     private sealed class PooledBuffer : IDisposable

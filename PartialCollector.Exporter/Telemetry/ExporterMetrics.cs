@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using PartialCollector.Core.Codecs;
 using PartialCollector.Core.Model;
@@ -18,6 +19,8 @@ public sealed class ExporterMetrics
     private readonly Histogram<int> batchSize;
     private readonly Histogram<double> databaseDuration;
     private readonly Counter<long> unwritable;
+    private readonly Counter<long> unauthenticated;
+    private readonly Counter<long> throttled;
     private readonly Counter<long> refused;
 
     public ExporterMetrics(IMeterFactory meterFactory)
@@ -30,17 +33,23 @@ public sealed class ExporterMetrics
         deleted = meter.CreateCounter<long>("partial.exporter.rows.deleted", "{row}", "Running spans ended by stops (their rows became tombstones).");
         suppressed = meter.CreateCounter<long>("partial.exporter.heartbeats.suppressed", "{row}", "Heartbeats not applied: span stopped, or a newer heartbeat stored.");
         batchSize = meter.CreateHistogram<int>("partial.exporter.batch.size", "{row}", "Span rows per database round trip.");
+        unauthenticated = meter.CreateCounter<long>("partial.exporter.requests.unauthenticated", "{request}", "Requests refused for a missing or unknown credential (401 / UNAUTHENTICATED), by reason.");
+        throttled = meter.CreateCounter<long>("partial.exporter.records.throttled", "{record}", "Log records refused because their tenant was over MaxRecordsPerSecond (429 / RESOURCE_EXHAUSTED).");
         unwritable = meter.CreateCounter<long>("partial.exporter.rows.unwritable", "{row}", "Span rows the database refused as data (their request alone answered 400 / INVALID_ARGUMENT).");
         refused = meter.CreateCounter<long>("partial.exporter.requests.refused", "{request}", "Requests answered 503 / UNAVAILABLE before any work, by reason (memory_limit, shutting_down).");
         databaseDuration = meter.CreateHistogram<double>("partial.exporter.db.duration", "s", "Duration of one database write round trip.");
     }
 
-    public void Accepted(PartialEventKind kind) =>
-        records.Add(1, new KeyValuePair<string, object?>("event", kind == PartialEventKind.Stop ? "stop" : "heartbeat"));
+    public void Accepted(PartialEventKind kind, string? tenant) =>
+        records.Add(1, Tags(tenant, "event", kind == PartialEventKind.Stop ? "stop" : "heartbeat"));
 
     public void Ignored() => ignored.Add(1);
 
-    public void Rejected(RejectReason reason) => rejected.Add(1, new KeyValuePair<string, object?>("reason", reason.ToTag()));
+    public void Rejected(RejectReason reason, string? tenant) => rejected.Add(1, Tags(tenant, "reason", reason.ToTag()));
+
+    public void Unauthenticated(string reason) => unauthenticated.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Throttled(string tenant, int records) => throttled.Add(records, Tags(tenant));
 
     public void Written(int rows, WriteResult result, TimeSpan elapsed)
     {
@@ -60,4 +69,21 @@ public sealed class ExporterMetrics
     public void Unwritable(int rows) => unwritable.Add(rows);
 
     public void Refused(string reason) => refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    // Tenants are configured names, so the attribute's values are bounded; without tenants it is left out.
+    private static TagList Tags(string? tenant, string? key = null, string? value = null)
+    {
+        var tags = default(TagList);
+        if (key is not null)
+        {
+            tags.Add(key, value);
+        }
+
+        if (tenant is not null)
+        {
+            tags.Add("tenant", tenant);
+        }
+
+        return tags;
+    }
 }

@@ -17,16 +17,24 @@ public sealed class LogsClient : IDisposable
     private readonly GrpcChannel channel;
     private readonly LogsService.LogsServiceClient grpc;
     private readonly HttpClient http;
+    private readonly Metadata headers = [];
 
-    public LogsClient(ExporterHost exporter)
+    /// <param name="apiKey">Sent as <c>Authorization: Bearer {key}</c> when given.</param>
+    public LogsClient(ExporterHost exporter, string? apiKey = null)
     {
         channel = GrpcChannel.ForAddress(exporter.GrpcEndpoint, new GrpcChannelOptions { MaxSendMessageSize = null });
         grpc = new LogsService.LogsServiceClient(channel);
         http = new HttpClient { BaseAddress = exporter.HttpEndpoint, Timeout = TimeSpan.FromSeconds(60) };
+        if (apiKey is not null)
+        {
+            headers.Add("authorization", $"Bearer {apiKey}");
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
     }
 
     /// <param name="Status">The HTTP status, or the gRPC status mapped to the HTTP one OTLP pairs it with.</param>
-    public sealed record Answer(int Status, string Transport, ExportLogsServiceResponse? Response, string? Detail, TimeSpan? RetryAfter)
+    /// <param name="RetryAfter">HTTP's Retry-After, or the delay of a gRPC status's RetryInfo.</param>
+    public sealed record Answer(int Status, string Transport, ExportLogsServiceResponse? Response, string? Detail, TimeSpan? RetryAfter, StatusCode? GrpcStatus = null)
     {
         public bool Acknowledged => Status == 200;
 
@@ -42,21 +50,26 @@ public sealed class LogsClient : IDisposable
     {
         try
         {
-            return new Answer(200, "grpc", await grpc.ExportAsync(request), null, null);
+            return new Answer(200, "grpc", await grpc.ExportAsync(request, headers), null, null, StatusCode.OK);
         }
         catch (RpcException e)
         {
             var status = e.StatusCode switch
             {
                 StatusCode.InvalidArgument => 400,
+                StatusCode.Unauthenticated => 401,
+                StatusCode.ResourceExhausted when RetryDelay(e) is not null => 429,
                 StatusCode.ResourceExhausted => 413,
                 StatusCode.Unavailable => 503,
                 StatusCode.Unknown or StatusCode.Internal => 500,
                 _ => 600 + (int)e.StatusCode,
             };
-            return new Answer(status, "grpc", null, $"{e.StatusCode}: {e.Status.Detail}", null);
+            return new Answer(status, "grpc", null, $"{e.StatusCode}: {e.Status.Detail}", RetryDelay(e), e.StatusCode);
         }
     }
+
+    private static TimeSpan? RetryDelay(RpcException e) =>
+        e.GetRpcStatus()?.GetDetail<Google.Rpc.RetryInfo>()?.RetryDelay?.ToTimeSpan();
 
     public async Task<Answer> PostAsync(byte[] body, bool gzip = false)
     {

@@ -9,10 +9,11 @@ public static class NodeClient
 
     public static string Directory { get; } = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "js-client"));
 
-    public static async Task SendAsync(Uri logsUrl, string partialEvent, string traceId, string spanId, string flavor, string frequency = "5000ms")
+    /// <param name="headers">OTEL_EXPORTER_OTLP_HEADERS for the exporter (<c>Authorization=Bearer%20{key}</c>).</param>
+    public static async Task SendAsync(Uri logsUrl, string partialEvent, string traceId, string spanId, string flavor, string frequency = "5000ms", string? headers = null)
     {
         await EnsureInstalledAsync();
-        await RunAsync("node", ["send-partial-logs.mjs", logsUrl.ToString(), partialEvent, traceId, spanId, flavor, frequency]);
+        await RunAsync("node", ["send-partial-logs.mjs", logsUrl.ToString(), partialEvent, traceId, spanId, flavor, frequency], headers);
     }
 
     private static async Task EnsureInstalledAsync()
@@ -31,9 +32,14 @@ public static class NodeClient
         }
     }
 
-    private static async Task RunAsync(string fileName, string[] arguments)
+    private static async Task RunAsync(string fileName, string[] arguments, string? headers = null)
     {
         var start = new ProcessStartInfo(fileName) { WorkingDirectory = Directory, RedirectStandardError = true, RedirectStandardOutput = true };
+        if (headers is not null)
+        {
+            start.Environment["OTEL_EXPORTER_OTLP_HEADERS"] = headers;
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
