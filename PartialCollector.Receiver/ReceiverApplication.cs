@@ -43,6 +43,7 @@ public static class ReceiverApplication
         services.AddSingleton<DownstreamHealth>();
         services.AddSingleton<ExpiredSpanStore>();
         services.AddSingleton<SpanDecorator>();
+        services.AddSingleton<BatchSender>();
         services.AddSingleton<CollectionLane>();
         services.AddSingleton<CollectionCycle>();
 

@@ -66,7 +66,7 @@ public sealed class CycleProgress
         }
     }
 
-    public void Sent() => Interlocked.Increment(ref batches);
+    public void Sent(int requests) => Interlocked.Add(ref batches, requests);
 
     public void Settled(SettleResult result)
     {

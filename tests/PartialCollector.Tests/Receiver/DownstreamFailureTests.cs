@@ -161,6 +161,18 @@ public sealed class DownstreamFailureTests
         Assert.Equal(retryable, GrpcTraceExporter.Classify(code, "x") is ExportOutcome.Retryable);
 
     [Theory]
+    [InlineData(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size.", true)]
+    [InlineData(StatusCode.ResourceExhausted, "grpc: received message larger than max (5242880 vs. 4194304)", true)]
+    [InlineData(StatusCode.ResourceExhausted, "rate limited", false)]
+    [InlineData(StatusCode.InvalidArgument, "Received message exceeds the maximum configured message size.", false)]
+    public void OnlyAResourceExhaustedNamingTheMessageSizeIsTooLarge(StatusCode code, string detail, bool tooLarge) =>
+        Assert.Equal(tooLarge, GrpcTraceExporter.Classify(code, detail) is ExportOutcome.TooLarge);
+
+    [Fact]
+    public void Http413IsTooLarge() =>
+        Assert.IsType<ExportOutcome.TooLarge>(HttpTraceExporter.Classify(System.Net.HttpStatusCode.RequestEntityTooLarge, "x"));
+
+    [Theory]
     [InlineData(429, true)]
     [InlineData(502, true)]
     [InlineData(503, true)]

@@ -1,0 +1,113 @@
+using Google.Protobuf;
+using PartialCollector.Core.Model;
+using PartialCollector.Tests.Infrastructure;
+
+namespace PartialCollector.Tests.Receiver;
+
+/// <summary>A span that cannot be delivered never stops the others: requests bounded in bytes, refusals split in halves.</summary>
+public sealed class HeadOfLineTests
+{
+    private const int DefaultMaxBatchBytes = 3 * 1024 * 1024;
+
+    [Fact]
+    public async Task LargeAndSmallSpansAreAllDeliveredOnceInRequestsTheSinkAccepts()
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_bytes");
+        var large = await ExpiredSpans.SeedAsync(connectionString, 30, paddingBytes: 400 * 1024);
+        var small = await ExpiredSpans.SeedAsync(connectionString, 500);
+        await using var sink = await TestTraceSink.StartAsync();
+        await using var receiver = ReceiverHarness.Create(connectionString, sink.Endpoint);
+
+        var result = await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+
+        Assert.Null(result.Failure);
+        Assert.Equal(530, result.Delivered);
+        Assert.Equal(0, result.DeadLettered);
+        Assert.Equal(large.Concat(small).ToHashSet(), sink.Received.Keys.ToHashSet());
+        Assert.All(sink.Received.Values, n => Assert.Equal(1, n));
+        Assert.Equal(0, sink.FailedRequests);
+        Assert.InRange(sink.LargestRequest, 400 * 1024, DefaultMaxBatchBytes);
+
+        // 12 MB of spans under a 3 MiB bound: at least four requests, and no more than one per large span plus one.
+        Assert.InRange(result.Batches, 4, 31);
+        Assert.Equal(0, await new PartialTracesTable(connectionString).CountAsync());
+    }
+
+    [Fact]
+    public async Task ARowLargerThanTheSinkTakesIsDeadLetteredAndEverythingBehindItArrives()
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_huge");
+        var behind = await ExpiredSpans.SeedAsync(connectionString, 2_500);
+        var huge = Spans.NewKey();
+        var table = new PartialTracesTable(connectionString);
+
+        // Another writer stored a 5 MB span; it expired first, so it is at the head of the line.
+        await InsertExpiredAsync(connectionString, huge, Spans.Traces(Spans.Padded(Spans.NewSpan(huge, "huge"), 5_000_000)).ToByteArray());
+        await using var sink = await TestTraceSink.StartAsync();
+        await using var receiver = ReceiverHarness.Create(connectionString, sink.Endpoint, new Dictionary<string, string?>
+        {
+            ["PartialReceiver:BatchSize"] = "1000",
+        });
+
+        var delivered = 0;
+        for (var cycle = 0; cycle < 3 && delivered < behind.Count; cycle++)
+        {
+            var result = await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+            Assert.Null(result.Failure);
+            delivered += result.Delivered;
+        }
+
+        Assert.Equal(behind.Count, delivered);
+        Assert.Equal(behind.ToHashSet(), sink.Received.Keys.ToHashSet());
+        Assert.All(sink.Received.Values, n => Assert.Equal(1, n));
+        Assert.Equal(0, await table.CountAsync());
+        var reason = Assert.Single(await ExpiredSpans.DeadLetterReasonsAsync(connectionString));
+        Assert.Contains("too large", reason);
+        Assert.Contains("ResourceExhausted", reason);
+        Assert.Equal(huge.SpanId, await table.ScalarAsync<string>("SELECT span_id FROM partial_dead_letters"));
+    }
+
+    [Fact]
+    public async Task ARejectedSpanIsIsolatedByHalvingAndDeadLetteredWithItsReasonWhileTheRestIsDelivered()
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_halves");
+        var good = await ExpiredSpans.SeedAsync(connectionString, 40);
+        var poison = (await ExpiredSpans.SeedAsync(connectionString, 1, name: "poison")).Single();
+        good.AddRange(await ExpiredSpans.SeedAsync(connectionString, 40));
+        await using var sink = await TestTraceSink.StartAsync();
+        sink.RejectSpanNamed = "poison";
+        await using var receiver = ReceiverHarness.Create(connectionString, sink.Endpoint);
+
+        var result = await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+
+        Assert.Null(result.Failure);
+        Assert.Equal(80, result.Delivered);
+        Assert.Equal(1, result.DeadLettered);
+        Assert.Equal(good.ToHashSet(), sink.Received.Keys.ToHashSet());
+        Assert.All(sink.Received.Values, n => Assert.Equal(1, n));
+
+        // Halving 81 spans down to the one: one refused request per level, about 2 log2(81) requests in all.
+        Assert.InRange(sink.FailedRequests, 2, 8);
+        Assert.InRange(result.Batches, 3, 15);
+        var reason = Assert.Single(await ExpiredSpans.DeadLetterReasonsAsync(connectionString));
+        Assert.Contains("InvalidArgument: test sink rejects spans named 'poison'", reason);
+        var table = new PartialTracesTable(connectionString);
+        Assert.Equal(poison.SpanId, await table.ScalarAsync<string>("SELECT span_id FROM partial_dead_letters"));
+        Assert.Equal(0, await table.CountAsync());
+
+        // Nothing loops: the next cycle has nothing to do.
+        Assert.Equal(0, (await receiver.Cycle.RunOnceAsync(CancellationToken.None)).Collected);
+    }
+
+    private static async Task InsertExpiredAsync(string connectionString, SpanKey key, byte[] trace)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "INSERT INTO partial_traces (trace_id, span_id, trace, expires_at) VALUES (@t, @s, @b, now() - interval '10 minutes')", connection);
+        command.Parameters.AddWithValue("t", key.TraceId);
+        command.Parameters.AddWithValue("s", key.SpanId);
+        command.Parameters.AddWithValue("b", trace);
+        await command.ExecuteNonQueryAsync();
+    }
+}
