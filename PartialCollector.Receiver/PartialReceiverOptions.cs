@@ -20,6 +20,9 @@ public sealed class PartialReceiverOptions
     /// </summary>
     public int MaxBatchBytes { get; set; } = 3 * 1024 * 1024;
 
+    /// <summary>How long rows stay in <c>partial_dead_letters</c> before each cycle purges them.</summary>
+    public TimeSpan DeadLetterRetention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>How long a claim keeps other receivers off its rows; must outlast one downstream send.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 

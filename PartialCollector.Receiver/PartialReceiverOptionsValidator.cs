@@ -36,6 +36,11 @@ public sealed class PartialReceiverOptionsValidator : IValidateOptions<PartialRe
             failures.Add($"{s}:MaxBatchBytes must be between {MinBatchBytes} and {MaxBatchBytes} (got {options.MaxBatchBytes}).");
         }
 
+        if (options.DeadLetterRetention <= TimeSpan.Zero)
+        {
+            failures.Add($"{s}:DeadLetterRetention must be positive (got {options.DeadLetterRetention}).");
+        }
+
         if (options.Concurrency is < 1 or > 64)
         {
             failures.Add($"{s}:Concurrency must be between 1 and 64 (got {options.Concurrency}).");

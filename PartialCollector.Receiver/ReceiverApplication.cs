@@ -45,6 +45,7 @@ public static class ReceiverApplication
         services.AddSingleton<SpanDecorator>();
         services.AddSingleton<BatchSender>();
         services.AddSingleton<CollectionLane>();
+        services.AddSingleton<RetentionPurge>();
         services.AddSingleton<CollectionCycle>();
 
         // The cycle owns retries: it hands the rows back and backs off. A resilience pipeline retrying inside

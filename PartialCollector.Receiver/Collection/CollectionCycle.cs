@@ -9,18 +9,17 @@ namespace PartialCollector.Receiver.Collection;
 /// <summary>
 /// One collection cycle: drain everything that is due through up to <c>Concurrency</c> lanes at once (see
 /// <see cref="CollectionLane"/>), so one lane's claim or settle overlaps another's send; then measure the
-/// backlog and purge tombstones whose retention has passed.
+/// backlog and purge tombstones and dead letters whose retention has passed (see <see cref="RetentionPurge"/>).
 /// </summary>
 public sealed partial class CollectionCycle(
     CollectionLane lane,
     ExpiredSpanStore store,
+    RetentionPurge purge,
     IOptions<PartialReceiverOptions> options,
     ReceiverMetrics metrics,
     TimeProvider timeProvider,
     ILogger<CollectionCycle> logger)
 {
-    private const int TombstonePurgeLimit = 10_000;
-
     public async Task<CycleResult> RunOnceAsync(CancellationToken cancellationToken)
     {
         using var activity = PartialCollectorTelemetry.ActivitySource.StartActivity("partial.receiver.cycle");
@@ -31,7 +30,7 @@ public sealed partial class CollectionCycle(
         {
             await RunLanesAsync(progress, cancellationToken);
             metrics.BacklogMeasured(await store.GetBacklogAsync(cancellationToken));
-            await store.PurgeTombstonesAsync(TombstonePurgeLimit, cancellationToken);
+            await purge.RunAsync(cancellationToken);
             completed = true;
         }
         finally
