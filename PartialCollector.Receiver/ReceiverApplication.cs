@@ -44,7 +44,7 @@ public static class ReceiverApplication
         services.AddSingleton<ExpiredSpanStore>();
         services.AddSingleton<SpanDecorator>();
         services.AddSingleton<BatchSender>();
-        services.AddSingleton<CollectionLane>();
+        services.AddSingleton<CycleDrain>();
         services.AddSingleton<RetentionPurge>();
         services.AddSingleton<CollectionCycle>();
 
