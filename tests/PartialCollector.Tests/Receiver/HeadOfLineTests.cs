@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using PartialCollector.Core.Model;
+using PartialCollector.Receiver.Delivery;
 using PartialCollector.Tests.Infrastructure;
 
 namespace PartialCollector.Tests.Receiver;
@@ -97,6 +98,36 @@ public sealed class HeadOfLineTests
 
         // Nothing loops: the next cycle has nothing to do.
         Assert.Equal(0, (await receiver.Cycle.RunOnceAsync(CancellationToken.None)).Collected);
+    }
+
+    [Fact]
+    public async Task RequestsThatCouldOutlastTheClaimsLeaseAreNotSentAndTheirRowsHandedBack()
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_leaseguard");
+        await ExpiredSpans.SeedAsync(connectionString, 3, paddingBytes: 40 * 1024);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var downstream = new DelegateTraceExporter(_ =>
+        {
+            // A slow first request: 26 s of the 30 s lease are gone, less than the 5 s timeout of another send is left.
+            clock.Advance(TimeSpan.FromSeconds(26));
+            return Task.FromResult<ExportOutcome>(new ExportOutcome.Delivered());
+        });
+
+        // 64 KiB per request: the three 40 KB spans need three.
+        await using var receiver = ReceiverHarness.Create(
+            connectionString,
+            "http://127.0.0.1:1",
+            new Dictionary<string, string?> { ["PartialReceiver:MaxBatchBytes"] = "65536", ["PartialReceiver:Lease"] = "30s" },
+            downstream,
+            clock);
+
+        var result = await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+
+        Assert.Contains("lease", result.Failure);
+        Assert.Single(downstream.Requests);
+        Assert.Equal(1, result.Delivered);
+        Assert.Equal(2, result.Released);
+        Assert.Equal(2, await new PartialTracesTable(connectionString).ScalarAsync<long>("SELECT count(*) FROM partial_traces WHERE expires_at < now()"));
     }
 
     private static async Task InsertExpiredAsync(string connectionString, SpanKey key, byte[] trace)
