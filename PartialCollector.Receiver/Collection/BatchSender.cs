@@ -49,8 +49,9 @@ public sealed partial class BatchSender(
                 continue;
             }
 
-            // The stored size was a guess (a row may hold several spans); do not send what is known to be too large.
-            if (sendable.Count > 1 && decorated.Request.CalculateSize() > settings.MaxBatchBytes)
+            // The slices bound rows of one span each; a row of several spans may add more than they allowed for, so
+            // then measure the request (which costs a pass over it) rather than send what is known to be too large.
+            if (sendable.Count > 1 && decorated.SpanCount > sendable.Count && decorated.Request.CalculateSize() > settings.MaxBatchBytes)
             {
                 PushHalves(pending, sendable);
                 continue;

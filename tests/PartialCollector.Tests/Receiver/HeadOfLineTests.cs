@@ -101,6 +101,50 @@ public sealed class HeadOfLineTests
     }
 
     [Fact]
+    public async Task RowsOfManySpansAreMeasuredAndSplitBeforeTheyAreSent()
+    {
+        // Another writer stored 100 spans per row: decorating adds more per row than the byte slices allow for.
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_multispan");
+        var keys = new List<SpanKey>();
+        for (var row = 0; row < 40; row++)
+        {
+            var rowKey = Spans.NewKey();
+            var traces = Spans.Traces(Spans.NewSpan(rowKey));
+            for (var i = 0; i < 99; i++)
+            {
+                var key = Spans.NewKey();
+                keys.Add(key);
+                traces.ResourceSpans[0].ScopeSpans[0].Spans.Add(Spans.NewSpan(key));
+            }
+
+            keys.Add(rowKey);
+            await InsertExpiredAsync(connectionString, rowKey, traces.ToByteArray());
+        }
+
+        var sizes = new List<int>();
+        var downstream = new DelegateTraceExporter(request =>
+        {
+            lock (sizes)
+            {
+                sizes.Add(request.CalculateSize());
+            }
+
+            return Task.FromResult<ExportOutcome>(new ExportOutcome.Delivered());
+        });
+        await using var receiver = ReceiverHarness.Create(
+            connectionString, "http://127.0.0.1:1", new Dictionary<string, string?> { ["PartialReceiver:MaxBatchBytes"] = "65536" }, downstream);
+
+        var result = await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(40, result.Delivered);
+        Assert.All(sizes, size => Assert.InRange(size, 1, 65536));
+        var sent = downstream.Requests.SelectMany(r => r.ResourceSpans).SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans)
+            .Select(s => new SpanKey(Convert.ToHexStringLower(s.TraceId.Span), Convert.ToHexStringLower(s.SpanId.Span))).ToList();
+        Assert.Equal(keys.ToHashSet(), sent.ToHashSet());
+        Assert.Equal(keys.Count, sent.Count);
+    }
+
+    [Fact]
     public async Task RequestsThatCouldOutlastTheClaimsLeaseAreNotSentAndTheirRowsHandedBack()
     {
         var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_leaseguard");
