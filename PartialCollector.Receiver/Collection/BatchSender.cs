@@ -26,7 +26,7 @@ public sealed partial class BatchSender(
         var requests = 0;
         string? failure = null;
 
-        // Depth first, in claim order: a split's halves go next, so the oldest rows are settled first.
+        // Depth first, in claim order: a split's halves go next, so the oldest rows are sent first.
         var pending = new Stack<List<ClaimedSpan>>(ByteBoundedSlices.Cut(batch.Rows, settings.MaxBatchBytes).AsEnumerable().Reverse());
         while (pending.TryPop(out var rows))
         {
