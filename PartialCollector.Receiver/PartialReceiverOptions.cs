@@ -14,6 +14,15 @@ public sealed class PartialReceiverOptions
     /// <summary>Most rows claimed, and spans sent in one export request, at a time.</summary>
     public int BatchSize { get; set; } = 1000;
 
+    /// <summary>
+    /// Most bytes of one serialized export request: a claimed batch goes out in as many requests as this needs.
+    /// Below the 4 MiB that OTLP gRPC servers (the Collector, Grpc.Net) accept by default.
+    /// </summary>
+    public int MaxBatchBytes { get; set; } = 3 * 1024 * 1024;
+
+    /// <summary>How long rows stay in <c>partial_dead_letters</c> before each cycle purges them.</summary>
+    public TimeSpan DeadLetterRetention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>How long a claim keeps other receivers off its rows; must outlast one downstream send.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 

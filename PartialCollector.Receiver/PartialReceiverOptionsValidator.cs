@@ -6,6 +6,9 @@ namespace PartialCollector.Receiver;
 /// <summary>Refuses start-up on bad configuration, naming the key.</summary>
 public sealed class PartialReceiverOptionsValidator : IValidateOptions<PartialReceiverOptions>
 {
+    private const int MinBatchBytes = 64 * 1024;
+    private const int MaxBatchBytes = 64 * 1024 * 1024;
+
     public ValidateOptionsResult Validate(string? name, PartialReceiverOptions options)
     {
         var failures = new List<string>();
@@ -26,6 +29,16 @@ public sealed class PartialReceiverOptionsValidator : IValidateOptions<PartialRe
         if (options.BatchSize is < 1 or > 50_000)
         {
             failures.Add($"{s}:BatchSize must be between 1 and 50000 (got {options.BatchSize}).");
+        }
+
+        if (options.MaxBatchBytes is < MinBatchBytes or > MaxBatchBytes)
+        {
+            failures.Add($"{s}:MaxBatchBytes must be between {MinBatchBytes} and {MaxBatchBytes} (got {options.MaxBatchBytes}).");
+        }
+
+        if (options.DeadLetterRetention <= TimeSpan.Zero)
+        {
+            failures.Add($"{s}:DeadLetterRetention must be positive (got {options.DeadLetterRetention}).");
         }
 
         if (options.Concurrency is < 1 or > 64)

@@ -43,7 +43,9 @@ public static class ReceiverApplication
         services.AddSingleton<DownstreamHealth>();
         services.AddSingleton<ExpiredSpanStore>();
         services.AddSingleton<SpanDecorator>();
-        services.AddSingleton<CollectionLane>();
+        services.AddSingleton<BatchSender>();
+        services.AddSingleton<CycleDrain>();
+        services.AddSingleton<RetentionPurge>();
         services.AddSingleton<CollectionCycle>();
 
         // The cycle owns retries: it hands the rows back and backs off. A resilience pipeline retrying inside

@@ -78,6 +78,24 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Removes up to <paramref name="limit"/> dead letters older than <paramref name="retention"/>.</summary>
+    public async Task<int> PurgeDeadLettersAsync(TimeSpan retention, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(GcPathSql.PurgeDeadLetters, connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ToMicros(retention) });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Rows in <c>partial_dead_letters</c>: exact up to 100,000, PostgreSQL's estimate beyond.</summary>
+    public async Task<long> CountDeadLettersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(GcPathSql.DeadLetterCount, connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     private async Task<SettleResult> ExecuteSettleAsync(Settlement settlement, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

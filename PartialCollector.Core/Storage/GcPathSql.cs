@@ -73,12 +73,33 @@ internal static class GcPathSql
         WHERE expires_at < now()
         """;
 
-    // Tombstones (stopped spans' rows) only need to outlive late heartbeats; read through their partial index,
-    // bounded so a large pile is removed over several cycles.
+    // Tombstones (stopped spans' rows) only need to outlive late heartbeats; read through their partial index.
+    // Bounded per statement so no statement holds many row locks for long; the caller repeats it while it
+    // comes back full, so a stream of stops cannot outrun it.
     public const string PurgeTombstones = """
         DELETE FROM partial_traces
         WHERE ctid = ANY (ARRAY(
             SELECT ctid FROM partial_traces WHERE stopped_until < now() ORDER BY stopped_until LIMIT $1))
           AND stopped_until < now()
+        """;
+
+    // Dead letters past their retention ($1 in microseconds), oldest first through the dead_at index; bounded
+    // and repeated like the tombstone purge.
+    public const string PurgeDeadLetters = """
+        DELETE FROM partial_dead_letters
+        WHERE id = ANY (ARRAY(
+            SELECT id FROM partial_dead_letters
+            WHERE dead_at < now() - $1 * interval '1 microsecond'
+            ORDER BY dead_at
+            LIMIT $2))
+        """;
+
+    // Exact while the table is small (an index-only count), the planner's estimate once it is large: a gauge
+    // refreshed every cycle must not scan millions of rows. reltuples is -1 before the first VACUUM or ANALYZE.
+    public const string DeadLetterCount = """
+        SELECT CASE WHEN c.reltuples > 100000 THEN c.reltuples::bigint
+                    ELSE (SELECT count(*) FROM partial_dead_letters) END
+        FROM pg_class c
+        WHERE c.oid = 'partial_dead_letters'::regclass
         """;
 }

@@ -15,4 +15,10 @@ public abstract record ExportOutcome
 
     /// <summary>Refused for good (malformed data): sending it again would fail the same way.</summary>
     public sealed record Rejected(string Reason) : ExportOutcome;
+
+    /// <summary>
+    /// Refused because the request is larger than the downstream takes (gRPC <c>RESOURCE_EXHAUSTED</c> naming the
+    /// message size, HTTP 413): the same spans in smaller requests may pass.
+    /// </summary>
+    public sealed record TooLarge(string Reason) : ExportOutcome;
 }

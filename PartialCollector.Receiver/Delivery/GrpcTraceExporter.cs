@@ -73,12 +73,22 @@ public sealed class GrpcTraceExporter : ITraceExporter, IDisposable
     /// (authentication, permission, a wrong endpoint): dead-lettering every span because an API key is
     /// missing would be worse than waiting for the configuration to be fixed.
     /// </summary>
+    /// <remarks>
+    /// <c>RESOURCE_EXHAUSTED</c> is also OTLP's throttling code, so it means "too large" only when the detail says
+    /// so, as gRPC servers word it: Grpc.Net "Received message exceeds the maximum configured message size",
+    /// grpc-go (the Collector) "grpc: received message larger than max (N vs. M)".
+    /// </remarks>
     public static ExportOutcome Classify(StatusCode code, string detail) => code switch
     {
+        StatusCode.ResourceExhausted when IsMessageSizeLimit(detail) => new ExportOutcome.TooLarge($"gRPC {code}: {detail}"),
         StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted
             or StatusCode.Cancelled or StatusCode.OutOfRange or StatusCode.DataLoss
             or StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.Unimplemented
             => new ExportOutcome.Retryable($"gRPC {code}: {detail}"),
         _ => new ExportOutcome.Rejected($"gRPC {code}: {detail}"),
     };
+
+    private static bool IsMessageSizeLimit(string detail) =>
+        detail.Contains("exceeds the maximum configured message size", StringComparison.OrdinalIgnoreCase)
+        || detail.Contains("message larger than max", StringComparison.OrdinalIgnoreCase);
 }

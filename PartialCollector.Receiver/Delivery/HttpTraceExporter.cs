@@ -70,9 +70,13 @@ public sealed class HttpTraceExporter : ITraceExporter
         }
     }
 
-    /// <summary>OTLP/HTTP's retryable statuses, plus those that describe the deployment rather than the data (see gRPC).</summary>
+    /// <summary>
+    /// OTLP/HTTP's retryable statuses, plus those that describe the deployment rather than the data (see gRPC);
+    /// 413 says the body is too large, so smaller requests may pass.
+    /// </summary>
     public static ExportOutcome Classify(HttpStatusCode status, string detail) => (int)status switch
     {
+        413 => new ExportOutcome.TooLarge($"HTTP 413: {detail}"),
         429 or 502 or 503 or 504 or 408 or 401 or 403 or 404 => new ExportOutcome.Retryable($"HTTP {(int)status}: {detail}"),
         _ => new ExportOutcome.Rejected($"HTTP {(int)status}: {detail}"),
     };

@@ -14,6 +14,7 @@ public sealed class ReceiverMetrics
     private readonly Histogram<double> cycleDuration;
     private long backlogRows;
     private long oldestAgeTicks;
+    private long deadLetterRows;
 
     public ReceiverMetrics(IMeterFactory meterFactory)
     {
@@ -25,7 +26,10 @@ public sealed class ReceiverMetrics
         cycleDuration = meter.CreateHistogram<double>("partial.receiver.cycle.duration", "s", "Duration of one collection cycle.");
         meter.CreateObservableGauge("partial.receiver.backlog", () => Interlocked.Read(ref backlogRows), "{span}", "Expired span rows not yet delivered (as of the last cycle).");
         meter.CreateObservableGauge("partial.receiver.backlog.oldest_age", () => TimeSpan.FromTicks(Interlocked.Read(ref oldestAgeTicks)).TotalSeconds, "s", "How long ago the oldest undelivered span expired (as of the last cycle).");
+        meter.CreateObservableGauge("partial.receiver.dead_letters", () => Interlocked.Read(ref deadLetterRows), "{span}", "Rows in partial_dead_letters (as of the last cycle; PostgreSQL's estimate above 100,000).");
     }
+
+    public long DeadLetters => Interlocked.Read(ref deadLetterRows);
 
     public BacklogStats Backlog => new(Interlocked.Read(ref backlogRows), TimeSpan.FromTicks(Interlocked.Read(ref oldestAgeTicks)));
 
@@ -46,4 +50,6 @@ public sealed class ReceiverMetrics
         Interlocked.Exchange(ref backlogRows, stats.Expired);
         Interlocked.Exchange(ref oldestAgeTicks, stats.OldestAge.Ticks);
     }
+
+    public void DeadLettersMeasured(long rows) => Interlocked.Exchange(ref deadLetterRows, rows);
 }

@@ -7,7 +7,8 @@ namespace PartialCollector.Tests.Infrastructure;
 /// <summary>Seeds spans the way the Exporter stores them (through <see cref="SpanWriteStore"/>) and then makes them due.</summary>
 public static class ExpiredSpans
 {
-    public static async Task<List<SpanKey>> SeedAsync(string connectionString, int count, string name = "crashed", long observed = 0)
+    /// <param name="paddingBytes">Size of an attribute added to each span, for large spans.</param>
+    public static async Task<List<SpanKey>> SeedAsync(string connectionString, int count, string name = "crashed", long observed = 0, int paddingBytes = 0)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var store = new SpanWriteStore(dataSource);
@@ -19,7 +20,9 @@ public static class ExpiredSpans
             {
                 var key = Spans.NewKey();
                 keys.Add(key);
-                batch.Add(Spans.Heartbeat(key, TimeSpan.FromSeconds(1), observed, name));
+                batch.Add(paddingBytes > 0
+                    ? Spans.PaddedHeartbeat(key, TimeSpan.FromSeconds(1), paddingBytes, name)
+                    : Spans.Heartbeat(key, TimeSpan.FromSeconds(1), observed, name));
             }
 
             await store.WriteAsync(batch, 3, TimeSpan.FromMinutes(5), CancellationToken.None);

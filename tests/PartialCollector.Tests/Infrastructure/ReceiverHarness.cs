@@ -30,7 +30,8 @@ public sealed class ReceiverHarness : IAsyncDisposable
         string connectionString,
         string endpoint,
         IDictionary<string, string?>? settings = null,
-        ITraceExporter? exporter = null)
+        ITraceExporter? exporter = null,
+        TimeProvider? timeProvider = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -47,7 +48,7 @@ public sealed class ReceiverHarness : IAsyncDisposable
         collection.AddSingleton<IConfiguration>(configuration);
         collection.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         collection.AddMetrics();
-        collection.AddSingleton(TimeProvider.System);
+        collection.AddSingleton(timeProvider ?? TimeProvider.System);
         collection.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         ReceiverApplication.AddReceiver(collection, configuration);
         if (exporter is not null)

@@ -36,6 +36,16 @@ public static class Spans
     public static PartialSpanEvent Heartbeat(SpanKey key, TimeSpan frequency, long observed = 0, string name = "work") =>
         new(PartialEventKind.Heartbeat, key, Traces(NewSpan(key, name)).ToByteArray(), frequency, observed);
 
+    /// <summary>A heartbeat whose span carries a string attribute of <paramref name="paddingBytes"/> characters.</summary>
+    public static PartialSpanEvent PaddedHeartbeat(SpanKey key, TimeSpan frequency, int paddingBytes, string name = "work") =>
+        new(PartialEventKind.Heartbeat, key, Traces(Padded(NewSpan(key, name), paddingBytes)).ToByteArray(), frequency, 0);
+
+    public static Span Padded(Span span, int bytes)
+    {
+        span.Attributes.Add(new KeyValue { Key = "padding", Value = new AnyValue { StringValue = new string('x', bytes) } });
+        return span;
+    }
+
     public static PartialSpanEvent Stop(SpanKey key, long observed = 0) =>
         new(PartialEventKind.Stop, key, null, TimeSpan.Zero, observed);
 }

@@ -16,12 +16,15 @@ namespace PartialCollector.Tests.Infrastructure;
 /// <summary>
 /// An OTLP/gRPC trace sink the test controls: it counts every span it accepts (by key) and can be told
 /// to answer with a gRPC status instead. <see cref="Port"/> is fixed before start, so a test can point a
-/// receiver at it while nothing listens yet (connection refused).
+/// receiver at it while nothing listens yet (connection refused). Like an OTLP Collector, it takes gRPC messages
+/// up to 4 MiB and answers larger ones with RESOURCE_EXHAUSTED.
 /// </summary>
 public sealed class TestTraceSink : IAsyncDisposable
 {
+    public const int MaxReceiveMessageSize = 4 * 1024 * 1024;
     private readonly bool http;
     private WebApplication? app;
+    private int largestRequest;
 
     /// <param name="http">Serve OTLP/HTTP (<c>POST /v1/traces</c>, protobuf, optionally gzip) instead of OTLP/gRPC.</param>
     public TestTraceSink(bool http = false)
@@ -29,6 +32,12 @@ public sealed class TestTraceSink : IAsyncDisposable
         this.http = http;
         Port = AspireDashboard.FreePort();
     }
+
+    /// <summary>When set, a request holding a span of this name is refused with INVALID_ARGUMENT, and nothing in it counted.</summary>
+    public string? RejectSpanNamed { get; set; }
+
+    /// <summary>Bytes of the largest request the sink accepted.</summary>
+    public int LargestRequest => Volatile.Read(ref largestRequest);
 
     /// <summary>The Content-Encoding of the last OTLP/HTTP request.</summary>
     public string? LastContentEncoding { get; private set; }
@@ -67,7 +76,7 @@ public sealed class TestTraceSink : IAsyncDisposable
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, Port, o => o.Protocols = http ? HttpProtocols.Http1 : HttpProtocols.Http2));
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = MaxReceiveMessageSize);
         builder.Services.AddSingleton(this);
         app = builder.Build();
         app.MapGrpcService<Service>();
@@ -116,7 +125,20 @@ public sealed class TestTraceSink : IAsyncDisposable
                 throw new RpcException(new Status(status, "test sink told to fail"));
             }
 
-            foreach (var span in request.ResourceSpans.SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans))
+            var spans = request.ResourceSpans.SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans).ToList();
+            if (sink.RejectSpanNamed is { } name && spans.Any(s => s.Name == name))
+            {
+                Interlocked.Increment(ref sink.failedRequests);
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"test sink rejects spans named '{name}'"));
+            }
+
+            var size = request.CalculateSize();
+            for (var largest = sink.LargestRequest; size > largest; largest = sink.LargestRequest)
+            {
+                Interlocked.CompareExchange(ref sink.largestRequest, size, largest);
+            }
+
+            foreach (var span in spans)
             {
                 var key = new SpanKey(Convert.ToHexStringLower(span.TraceId.Span), Convert.ToHexStringLower(span.SpanId.Span));
                 sink.Received.AddOrUpdate(key, 1, (_, n) => n + 1);

@@ -28,7 +28,7 @@ public sealed class ConcurrentReceiverTests
     }
 
     [Fact]
-    public async Task FourLanesDeliverEachOf3000SpansExactlyOnceInOneCycle()
+    public async Task FourSendersDeliverEachOf3000SpansExactlyOnceInOneCycle()
     {
         var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_lanes");
         var keys = await ExpiredSpans.SeedAsync(connectionString, 3_000);
@@ -105,6 +105,35 @@ public sealed class ConcurrentReceiverTests
     }
 
     [Fact]
+    public async Task ARetryableFailureHandsBackTheBatchesClaimedAheadWithoutSendingThem()
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_ahead");
+        await ExpiredSpans.SeedAsync(connectionString, 250);
+        var table = new PartialTracesTable(connectionString);
+        var downstream = new DelegateTraceExporter(async _ =>
+        {
+            // Fail only once the claimer has claimed everything: one batch in the channel, one waiting for room.
+            await Poll.UntilAsync(() => LeasedAsync(table), n => n == 250, what: "the claimer to claim ahead");
+            return new ExportOutcome.Retryable("down");
+        });
+        await using var receiver = ReceiverHarness.Create(
+            connectionString,
+            "http://127.0.0.1:1",
+            new Dictionary<string, string?> { ["PartialReceiver:Concurrency"] = "1", ["PartialReceiver:BatchSize"] = "100" },
+            downstream);
+
+        var result = await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal("down", result.Failure);
+        Assert.Equal(250, result.Collected);
+        Assert.Equal(250, result.Released);
+        Assert.Equal(1, result.Batches);
+        Assert.Single(downstream.Requests);
+        Assert.Equal(0, await LeasedAsync(table));
+        Assert.Equal(250, await table.ScalarAsync<long>("SELECT count(*) FROM partial_traces WHERE expires_at < now()"));
+    }
+
+    [Fact]
     public async Task SpansOfAReceiverKilledMidBatchAreDeliveredByAnotherAfterTheLease()
     {
         var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_kill");
@@ -134,6 +163,9 @@ public sealed class ConcurrentReceiverTests
         Assert.Equal(keys.ToHashSet(), sink.Received.Keys.ToHashSet());
         Assert.Equal(0, await new PartialTracesTable(connectionString).CountAsync());
     }
+
+    private static Task<long> LeasedAsync(PartialTracesTable table) =>
+        table.ScalarAsync<long>("SELECT count(*) FROM partial_traces WHERE expires_at > now() AND expires_at < 'infinity'");
 
     private static async Task<CycleResult> DrainAsync(CollectionCycle cycle, PartialTracesTable table)
     {

@@ -13,6 +13,8 @@ public sealed class ReceiverOptionsTests
     [Theory]
     [InlineData("PartialReceiver:GcInterval", "0s", "PartialReceiver:GcInterval must be positive")]
     [InlineData("PartialReceiver:BatchSize", "0", "PartialReceiver:BatchSize must be between 1 and 50000")]
+    [InlineData("PartialReceiver:MaxBatchBytes", "1000", "PartialReceiver:MaxBatchBytes must be between 65536 and 67108864")]
+    [InlineData("PartialReceiver:DeadLetterRetention", "0s", "PartialReceiver:DeadLetterRetention must be positive")]
     [InlineData("PartialReceiver:Concurrency", "0", "PartialReceiver:Concurrency must be between 1 and 64")]
     [InlineData("PartialReceiver:Lease", "5s", "PartialReceiver:Lease must be longer than PartialReceiver:Downstream:Timeout")]
     [InlineData("PartialReceiver:Downstream:Protocol", "http/json", "PartialReceiver:Downstream:Protocol must be grpc or http/protobuf")]

@@ -1,0 +1,149 @@
+using Microsoft.Extensions.Options;
+using PartialCollector.Core.Storage;
+using PartialCollector.Receiver.Delivery;
+using PartialCollector.Receiver.Health;
+
+namespace PartialCollector.Receiver.Collection;
+
+/// <summary>
+/// Sends one claimed batch downstream and says what became of each row. The batch goes out in requests under
+/// <c>MaxBatchBytes</c>; a request refused as too large or rejected for good is split in halves and retried, down
+/// to single spans, so one bad span is dead-lettered with the reason and never holds back the others. A retryable
+/// failure stops the batch: what was not delivered is handed back.
+/// </summary>
+public sealed partial class BatchSender(
+    SpanDecorator decorator,
+    ITraceExporter exporter,
+    IOptions<PartialReceiverOptions> options,
+    DownstreamHealth health,
+    TimeProvider timeProvider,
+    ILogger<BatchSender> logger)
+{
+    public async Task<BatchOutcome> SendAsync(ClaimedBatch batch, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var settlement = new Settlement();
+        var requests = 0;
+        string? failure = null;
+
+        // Depth first, in claim order: a split's halves go next, so the oldest rows are sent first.
+        var pending = new Stack<List<ClaimedSpan>>(ByteBoundedSlices.Cut(batch.Rows, settings.MaxBatchBytes).AsEnumerable().Reverse());
+        while (pending.TryPop(out var rows))
+        {
+            if (failure is null && LeaseRunsOutDuringASend(batch, settings))
+            {
+                failure = $"the claim's lease ({settings.Lease}) could run out during the next send; handed back";
+            }
+
+            if (failure is not null)
+            {
+                settlement.Released.AddRange(rows);
+                continue;
+            }
+
+            var decorated = decorator.Decorate(rows);
+            settlement.DeadLetters.AddRange(decorated.Undeliverable);
+            var sendable = decorated.Sendable;
+            if (sendable.Count == 0)
+            {
+                continue;
+            }
+
+            // The slices bound rows of one span each; a row of several spans may add more than they allowed for, so
+            // then measure the request (which costs a pass over it) rather than send what is known to be too large.
+            if (sendable.Count > 1 && decorated.SpanCount > sendable.Count && decorated.Request.CalculateSize() > settings.MaxBatchBytes)
+            {
+                PushHalves(pending, sendable);
+                continue;
+            }
+
+            requests++;
+            switch (await ExportAsync(decorated, cancellationToken))
+            {
+                case ExportOutcome.Delivered delivered:
+                    health.Succeeded(timeProvider.GetUtcNow());
+                    Accept(settlement, decorated, delivered);
+                    break;
+                case ExportOutcome.TooLarge or ExportOutcome.Rejected when sendable.Count > 1:
+                    LogSplit(sendable.Count);
+                    PushHalves(pending, sendable);
+                    break;
+                case ExportOutcome.TooLarge tooLarge:
+                    health.Failed(tooLarge.Reason);
+                    DeadLetter(settlement, sendable, $"downstream refused the span as too large: {tooLarge.Reason}");
+                    break;
+                case ExportOutcome.Rejected rejected:
+                    health.Failed(rejected.Reason);
+                    DeadLetter(settlement, sendable, $"downstream rejected the export: {rejected.Reason}");
+                    break;
+                case ExportOutcome.Retryable retry:
+                    health.Failed(retry.Reason);
+                    failure = retry.Reason;
+                    settlement.Released.AddRange(sendable);
+                    LogRetry(sendable.Count, retry.Reason);
+                    break;
+            }
+        }
+
+        return new BatchOutcome(settlement, requests, failure);
+    }
+
+    private async Task<ExportOutcome> ExportAsync(DecoratedBatch decorated, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await exporter.ExportAsync(decorated.Request, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            // Shutdown, an exporter bug or an unexpected transport error: the rows must be handed back, not stranded.
+            return new ExportOutcome.Retryable(cancellationToken.IsCancellationRequested ? "shutting down" : $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    // Rows must be settled while the claim's lease still holds them: past it another receiver may claim and send them too.
+    private bool LeaseRunsOutDuringASend(ClaimedBatch batch, PartialReceiverOptions settings) =>
+        timeProvider.GetElapsedTime(batch.ClaimStarted) + settings.Downstream.Timeout >= settings.Lease;
+
+    private void Accept(Settlement settlement, DecoratedBatch decorated, ExportOutcome.Delivered delivered)
+    {
+        switch (delivered.RejectedSpans)
+        {
+            case var rejected when rejected >= decorated.SpanCount:
+                DeadLetter(settlement, decorated.Sendable, $"downstream rejected all {decorated.SpanCount} spans: {delivered.Message}");
+                break;
+            case > 0:
+                // OTLP says how many spans were rejected, not which: keep a copy of every span of the request.
+                var some = $"downstream rejected {delivered.RejectedSpans} of {decorated.SpanCount} spans: {delivered.Message}";
+                settlement.Delivered.AddRange(decorated.Sendable);
+                settlement.Copies.AddRange(decorated.Sendable.Select(s => new DeadLetter(s, some)));
+                LogRejected(decorated.SpanCount, some);
+                break;
+            default:
+                settlement.Delivered.AddRange(decorated.Sendable);
+                break;
+        }
+    }
+
+    private void DeadLetter(Settlement settlement, List<ClaimedSpan> rows, string reason)
+    {
+        settlement.DeadLetters.AddRange(rows.Select(s => new DeadLetter(s, reason)));
+        LogRejected(rows.Count, reason);
+    }
+
+    private static void PushHalves(Stack<List<ClaimedSpan>> pending, List<ClaimedSpan> rows)
+    {
+        var half = rows.Count / 2;
+        pending.Push(rows[half..]);
+        pending.Push(rows[..half]);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Downstream export of {Spans} spans failed, will retry: {Reason}")]
+    private partial void LogRetry(int spans, string reason);
+
+    [LoggerMessage(LogLevel.Error, "Dead-lettering {Spans} spans after a permanent rejection: {Reason}")]
+    private partial void LogRejected(int spans, string reason);
+
+    [LoggerMessage(LogLevel.Debug, "Downstream refused a request of {Spans} spans; sending it again in halves")]
+    private partial void LogSplit(int spans);
+}
