@@ -93,6 +93,14 @@ public static class GoDuration
         }
 
         var trimmed = text.Trim();
+
+        // Configuration also takes whole days ("7d"), which Go's syntax lacks; client input never does.
+        if (trimmed.EndsWith('d') && int.TryParse(trimmed.AsSpan(0, trimmed.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var days))
+        {
+            value = TimeSpan.FromDays(days);
+            return true;
+        }
+
         if (TryParse(trimmed, out var go) || TimeSpan.TryParse(trimmed, CultureInfo.InvariantCulture, out go))
         {
             value = go;

@@ -16,7 +16,8 @@ public sealed class SpanWriteStoreTests : IAsyncLifetime
     {
         var server = await PostgresServer.GetAsync();
         var connectionString = await server.CreateMigratedDatabaseAsync("write");
-        dataSource = NpgsqlDataSource.Create(connectionString);
+        // A bounded pool: the concurrency tests queue for connections instead of taking the shared server's last ones.
+        dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 20 }.ConnectionString);
         store = new SpanWriteStore(dataSource);
         table = new PartialTracesTable(connectionString);
     }

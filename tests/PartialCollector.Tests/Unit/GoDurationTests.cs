@@ -37,6 +37,7 @@ public sealed class GoDurationTests
     [InlineData("00:00:05", 5)]
     [InlineData("5s", 5)]
     [InlineData(" 1m ", 60)]
+    [InlineData("7d", 604800)]
     public void LenientParsingAlsoAcceptsDotNetSyntax(string text, int seconds)
     {
         Assert.True(GoDuration.TryParseLenient(text, out var value));
