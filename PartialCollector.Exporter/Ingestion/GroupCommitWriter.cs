@@ -28,11 +28,15 @@ public sealed partial class GroupCommitWriter : BackgroundService
     // before SIGTERM is still committed and acknowledged.
     private readonly CancellationTokenSource abort = new();
 
+    // Taken once: the host may dispose the source while the loops still drain, and a disposed source's Token throws.
+    private readonly CancellationToken aborted;
+
     public GroupCommitWriter(
         SpanWriteStore store, TenantSpanQuota quota, IOptions<PartialExporterOptions> options, ExporterMetrics metrics, ILogger<GroupCommitWriter> logger)
     {
         this.store = store;
         this.quota = quota;
+        aborted = abort.Token;
         this.options = options.Value;
         this.metrics = metrics;
         this.logger = logger;
@@ -139,9 +143,9 @@ public sealed partial class GroupCommitWriter : BackgroundService
         try
         {
             var newSpansLeft = batch.HasTenants
-                ? await quota.NewSpansLeftAsync(members.Where(m => m.Tenant is not null).Select(m => m.Tenant!), abort.Token)
+                ? await quota.NewSpansLeftAsync(members.Where(m => m.Tenant is not null).Select(m => m.Tenant!), aborted)
                 : null;
-            var result = await store.WriteAsync(batch, options.ExpiryFactor, options.TombstoneRetention, abort.Token, newSpansLeft);
+            var result = await store.WriteAsync(batch, options.ExpiryFactor, options.TombstoneRetention, aborted, newSpansLeft);
             metrics.Written(batch.Count, result, Stopwatch.GetElapsedTime(started));
             quota.Started(result.StartedByTenant);
             foreach (var member in members)
@@ -149,7 +153,7 @@ public sealed partial class GroupCommitWriter : BackgroundService
                 member.Completion.TrySetResult(member.RefusedRecords(result.Refused));
             }
         }
-        catch (Exception e) when (WriteFailure.IsUnavailable(e))
+        catch (Exception e) when (WriteFailure.IsUnavailable(e) || aborted.IsCancellationRequested)
         {
             // Every member gets a retryable answer: nothing of theirs was committed.
             metrics.WriteFailed(batch.Count, Stopwatch.GetElapsedTime(started));

@@ -17,6 +17,9 @@ public static class WriteFailure
 
         // Connection failures, timeouts, failover, the server shutting down, cancelled commands.
         NpgsqlException or TimeoutException or OperationCanceledException or SocketException => true,
+
+        // The data source disposed under a write: the process is stopping.
+        ObjectDisposedException => true,
         _ => e.InnerException is { } inner && IsUnavailable(inner),
     };
 
