@@ -46,7 +46,8 @@ public static class ExporterApplication
         builder.Services.AddSingleton<IServiceMethodProvider<LogsGrpcService>, LogsGrpcMethodProvider>();
         builder.Services.AddSingleton<ExporterMetrics>();
         builder.Services.AddSingleton<SpanWriteStore>();
-        builder.Services.AddSingleton(sp => new PartialLogDecoder(sp.GetRequiredService<IOptions<PartialExporterOptions>>().Value.DefaultFrequency));
+        builder.Services.AddSingleton(sp => new PartialLogDecoder(sp.GetRequiredService<IOptions<PartialExporterOptions>>().Value.ToDecodeLimits()));
+        builder.Services.AddSingleton<PendingBytesLimit>();
         builder.Services.AddSingleton<GroupCommitWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GroupCommitWriter>());
         builder.Services.AddSingleton<LogIngestionService>();

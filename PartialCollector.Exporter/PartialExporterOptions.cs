@@ -1,3 +1,5 @@
+using PartialCollector.Core.Codecs;
+
 namespace PartialCollector.Exporter;
 
 /// <summary>Configuration section <c>PartialExporter</c>. Durations accept Go syntax (<c>5s</c>) or hh:mm:ss.</summary>
@@ -13,6 +15,30 @@ public sealed class PartialExporterOptions
 
     /// <summary>Heartbeat interval assumed for the <c>span.state</c> alias, whose clients send no frequency.</summary>
     public TimeSpan DefaultFrequency { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Shortest <c>partial.frequency</c> accepted; shorter ones are rejected as <c>invalid_frequency</c>.</summary>
+    public TimeSpan MinFrequency { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Longest <c>partial.frequency</c> accepted: with <see cref="ExpiryFactor"/>, how long a crash may stay unnoticed.</summary>
+    public TimeSpan MaxFrequency { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Spans one log record may carry (every known client sends one); more is rejected as <c>too_many_spans</c>.</summary>
+    public int MaxSpansPerRecord { get; set; } = 1000;
+
+    /// <summary>Bytes of one stored span after the log's attributes and resource are merged in (<c>span_too_large</c> above).</summary>
+    public int MaxStoredSpanSize { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Bytes of stored spans one request may expand into: records past it are rejected as <c>request_too_large</c>,
+    /// so a small request whose record carries large attributes and many spans cannot become gigabytes of rows.
+    /// </summary>
+    public long MaxExpandedRequestSize { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes held by requests waiting for the database (their bodies and rows); above it new requests get 503 /
+    /// UNAVAILABLE at once, so a slow database becomes back-pressure rather than an out-of-memory kill.
+    /// </summary>
+    public long MaxPendingBytes { get; set; } = 256 * 1024 * 1024;
 
     /// <summary>Most span rows in one database round trip; concurrent requests share it up to this size.</summary>
     public int MaxBatchSize { get; set; } = 1000;
@@ -30,6 +56,15 @@ public sealed class PartialExporterOptions
     /// <summary>Largest body after gzip decompression, against decompression bombs.</summary>
     public long MaxDecompressedBodySize { get; set; } = 32 * 1024 * 1024;
 
-    /// <summary>Sent as Retry-After with 503 when the database is unavailable.</summary>
+    /// <summary>Sent as Retry-After with 503 when the database is unavailable or the memory limit is reached.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    public DecodeLimits ToDecodeLimits() => new()
+    {
+        AliasDefaultFrequency = DefaultFrequency,
+        MinFrequency = MinFrequency,
+        MaxFrequency = MaxFrequency,
+        MaxSpansPerRecord = MaxSpansPerRecord,
+        MaxStoredSpanSize = MaxStoredSpanSize,
+    };
 }

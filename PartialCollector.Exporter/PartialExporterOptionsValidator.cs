@@ -9,9 +9,9 @@ public sealed class PartialExporterOptionsValidator : IValidateOptions<PartialEx
     {
         var failures = new List<string>();
         const string s = PartialExporterOptions.Section;
-        if (!(options.ExpiryFactor > 0) || double.IsInfinity(options.ExpiryFactor))
+        if (!(options.ExpiryFactor > 0) || !(options.ExpiryFactor <= 1000))
         {
-            failures.Add($"{s}:ExpiryFactor must be a number greater than 0 (got {options.ExpiryFactor}).");
+            failures.Add($"{s}:ExpiryFactor must be a number greater than 0 and at most 1000 (got {options.ExpiryFactor}).");
         }
 
         if (options.TombstoneRetention <= TimeSpan.Zero)
@@ -19,9 +19,39 @@ public sealed class PartialExporterOptionsValidator : IValidateOptions<PartialEx
             failures.Add($"{s}:TombstoneRetention must be positive (got {options.TombstoneRetention}).");
         }
 
-        if (options.DefaultFrequency <= TimeSpan.Zero)
+        if (options.MinFrequency <= TimeSpan.Zero)
         {
-            failures.Add($"{s}:DefaultFrequency must be positive (got {options.DefaultFrequency}).");
+            failures.Add($"{s}:MinFrequency must be positive (got {options.MinFrequency}).");
+        }
+
+        if (options.MaxFrequency < options.MinFrequency || options.MaxFrequency > TimeSpan.FromDays(366))
+        {
+            failures.Add($"{s}:MaxFrequency must be at least {s}:MinFrequency and at most 366 days (got {options.MaxFrequency}).");
+        }
+
+        if (options.DefaultFrequency < options.MinFrequency || options.DefaultFrequency > options.MaxFrequency)
+        {
+            failures.Add($"{s}:DefaultFrequency must be between {s}:MinFrequency and {s}:MaxFrequency (got {options.DefaultFrequency}).");
+        }
+
+        if (options.MaxSpansPerRecord is < 1 or > 100_000)
+        {
+            failures.Add($"{s}:MaxSpansPerRecord must be between 1 and 100000 (got {options.MaxSpansPerRecord}).");
+        }
+
+        if (options.MaxStoredSpanSize is < 1024 or > 256 * 1024 * 1024)
+        {
+            failures.Add($"{s}:MaxStoredSpanSize must be between 1024 and 268435456 bytes (got {options.MaxStoredSpanSize}).");
+        }
+
+        if (options.MaxExpandedRequestSize < options.MaxStoredSpanSize)
+        {
+            failures.Add($"{s}:MaxExpandedRequestSize must be at least {s}:MaxStoredSpanSize (got {options.MaxExpandedRequestSize}).");
+        }
+
+        if (options.MaxPendingBytes < options.MaxDecompressedBodySize + options.MaxExpandedRequestSize)
+        {
+            failures.Add($"{s}:MaxPendingBytes must hold at least one largest request: {s}:MaxDecompressedBodySize + {s}:MaxExpandedRequestSize (got {options.MaxPendingBytes}).");
         }
 
         if (options.MaxBatchSize is < 1 or > 50_000)

@@ -9,6 +9,10 @@ namespace PartialCollector.Core.Codecs;
 /// </summary>
 public static class AttributeMerger
 {
+    // Spans carry a handful of attributes, where a scan beats hashing; past this many comparisons a set of the
+    // target's keys keeps the merge linear, whatever a client sends.
+    private const int ScanLimit = 256;
+
     public static void MergeMissing(RepeatedField<KeyValue> target, RepeatedField<KeyValue> source, bool skipProtocolAttributes)
     {
         if (source.Count == 0)
@@ -17,6 +21,16 @@ public static class AttributeMerger
         }
 
         var existingCount = target.Count;
+        HashSet<string>? existing = null;
+        if (existingCount * source.Count > ScanLimit)
+        {
+            existing = new HashSet<string>(existingCount, StringComparer.Ordinal);
+            for (var i = 0; i < existingCount; i++)
+            {
+                existing.Add(target[i].Key);
+            }
+        }
+
         foreach (var attribute in source)
         {
             if (skipProtocolAttributes && PartialAttributes.IsProtocolAttribute(attribute.Key))
@@ -24,7 +38,7 @@ public static class AttributeMerger
                 continue;
             }
 
-            if (!Contains(target, existingCount, attribute.Key))
+            if (existing is not null ? !existing.Contains(attribute.Key) : !Contains(target, existingCount, attribute.Key))
             {
                 target.Add(attribute);
             }
@@ -33,7 +47,6 @@ public static class AttributeMerger
 
     private static bool Contains(RepeatedField<KeyValue> attributes, int count, string key)
     {
-        // Spans carry a handful of attributes: a linear scan beats hashing here.
         for (var i = 0; i < count; i++)
         {
             if (string.Equals(attributes[i].Key, key, StringComparison.Ordinal))

@@ -11,12 +11,14 @@ namespace PartialCollector.Core.Codecs;
 /// <summary>
 /// Decodes one partial-span log record into one event per span it carries: reads the event and frequency
 /// attributes, decodes the body, flattens it to single-span <see cref="TracesData"/> and merges the log's
-/// attributes and resource in. A record is accepted or rejected whole.
+/// attributes and resource in. A record is accepted or rejected whole, and everything that could make its rows
+/// unwritable (a frequency out of range, an id, a size) is found here, so it fails only itself.
 /// </summary>
-/// <param name="aliasDefaultFrequency">Frequency for the <c>span.state</c> alias, whose clients send none.</param>
-public sealed class PartialLogDecoder(TimeSpan aliasDefaultFrequency)
+public sealed class PartialLogDecoder(DecodeLimits limits)
 {
-    public DecodeOutcome Decode(Resource? logResource, LogRecord record, List<PartialSpanEvent> output)
+    /// <param name="byteBudget">Bytes of stored spans the record may still add to its request; a record that
+    /// would need more is rejected before any of it is built.</param>
+    public DecodeOutcome Decode(Resource? logResource, LogRecord record, List<PartialSpanEvent> output, long byteBudget = long.MaxValue)
     {
         var attributes = ReadProtocolAttributes(record);
         PartialEventKind kind;
@@ -65,11 +67,17 @@ public sealed class PartialLogDecoder(TimeSpan aliasDefaultFrequency)
                     return DecodeOutcome.Reject(RejectReason.MissingFrequency, "heartbeat without partial.frequency");
                 }
 
-                frequency = aliasDefaultFrequency;
+                frequency = limits.AliasDefaultFrequency;
             }
-            else if (!GoDuration.TryParse(attributes.Frequency, out frequency) || frequency <= TimeSpan.Zero)
+            else if (!GoDuration.TryParse(attributes.Frequency, out frequency))
             {
-                return DecodeOutcome.Reject(RejectReason.InvalidFrequency, $"partial.frequency '{attributes.Frequency}' is not a positive Go duration");
+                return DecodeOutcome.Reject(RejectReason.InvalidFrequency, $"partial.frequency '{Shorten(attributes.Frequency)}' is not a Go duration such as 5s or 5000ms");
+            }
+            else if (frequency < limits.MinFrequency || frequency > limits.MaxFrequency)
+            {
+                return DecodeOutcome.Reject(
+                    RejectReason.InvalidFrequency,
+                    $"partial.frequency '{Shorten(attributes.Frequency)}' is outside the accepted range {GoDuration.Format(limits.MinFrequency)} to {GoDuration.Format(limits.MaxFrequency)}");
             }
         }
 
@@ -81,6 +89,11 @@ public sealed class PartialLogDecoder(TimeSpan aliasDefaultFrequency)
             return kind == PartialEventKind.Stop && TryStopFromRecordIds(record, observed, output)
                 ? DecodeOutcome.Accepted
                 : DecodeOutcome.Reject(reason, detail ?? reason.ToTag());
+        }
+
+        if (Bounds(traces, kind, record, logResource, byteBudget) is { } tooLarge)
+        {
+            return tooLarge;
         }
 
         var start = output.Count;
@@ -99,7 +112,59 @@ public sealed class PartialLogDecoder(TimeSpan aliasDefaultFrequency)
         return outcome;
     }
 
-    private static DecodeOutcome Flatten(
+    /// <summary>
+    /// Span count and an upper bound of the bytes the record expands into (every span gets the log's attributes
+    /// and the merged resource), both found before anything is merged or serialised: a small request whose
+    /// record carries large attributes and many spans costs a few size calculations, not its expansion.
+    /// </summary>
+    private DecodeOutcome? Bounds(TracesData traces, PartialEventKind kind, LogRecord record, Resource? logResource, long byteBudget)
+    {
+        var spans = 0;
+        long bytes = 0;
+        var perSpanExtra = kind == PartialEventKind.Stop ? 0 : AttributesSize(record.Attributes) + (logResource?.CalculateSize() ?? 0);
+        foreach (var resourceSpans in traces.ResourceSpans)
+        {
+            var resourceSize = resourceSpans.Resource?.CalculateSize() ?? 0;
+            foreach (var scopeSpans in resourceSpans.ScopeSpans)
+            {
+                spans += scopeSpans.Spans.Count;
+                if (spans > limits.MaxSpansPerRecord)
+                {
+                    return DecodeOutcome.Reject(RejectReason.TooManySpans, $"record carries more than {limits.MaxSpansPerRecord} spans");
+                }
+
+                if (kind == PartialEventKind.Stop)
+                {
+                    continue;
+                }
+
+                var scopeSize = scopeSpans.Scope?.CalculateSize() ?? 0;
+                foreach (var span in scopeSpans.Spans)
+                {
+                    bytes += span.CalculateSize() + resourceSize + scopeSize + perSpanExtra + 32;
+                }
+            }
+        }
+
+        return bytes > byteBudget
+            ? DecodeOutcome.Reject(RejectReason.RequestTooLarge, $"record would expand into about {bytes} bytes of stored spans, more than the {Math.Max(byteBudget, 0)} left of its request's limit")
+            : null;
+    }
+
+    private static long AttributesSize(Google.Protobuf.Collections.RepeatedField<KeyValue> attributes)
+    {
+        long size = 0;
+        foreach (var attribute in attributes)
+        {
+            size += attribute.CalculateSize() + 4;
+        }
+
+        return size;
+    }
+
+    private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";
+
+    private DecodeOutcome Flatten(
         TracesData traces,
         PartialEventKind kind,
         TimeSpan frequency,
@@ -144,6 +209,14 @@ public sealed class PartialLogDecoder(TimeSpan aliasDefaultFrequency)
                             },
                         },
                     };
+                    var size = single.CalculateSize();
+                    if (size > limits.MaxStoredSpanSize)
+                    {
+                        return DecodeOutcome.Reject(
+                            RejectReason.SpanTooLarge,
+                            $"span '{Shorten(span.Name)}' would be stored as {size} bytes, more than the limit of {limits.MaxStoredSpanSize}");
+                    }
+
                     output.Add(new PartialSpanEvent(kind, key, single.ToByteArray(), frequency, observed));
                 }
             }

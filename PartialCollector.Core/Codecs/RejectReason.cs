@@ -11,6 +11,11 @@ public enum RejectReason
     InvalidBody,
     NoSpans,
     InvalidSpanId,
+    TooManySpans,
+    SpanTooLarge,
+    RequestTooLarge,
+    Unwritable,
+    DecoderError,
 }
 
 public static class RejectReasonNames
@@ -24,6 +29,11 @@ public static class RejectReasonNames
         RejectReason.InvalidBody => "invalid_body",
         RejectReason.NoSpans => "no_spans",
         RejectReason.InvalidSpanId => "invalid_span_id",
+        RejectReason.TooManySpans => "too_many_spans",
+        RejectReason.SpanTooLarge => "span_too_large",
+        RejectReason.RequestTooLarge => "request_too_large",
+        RejectReason.Unwritable => "unwritable",
+        RejectReason.DecoderError => "decoder_error",
         _ => "none",
     };
 }

@@ -9,6 +9,8 @@ namespace PartialCollector.Core.Durations;
 /// </summary>
 public static class GoDuration
 {
+    private const decimal MaxNanos = long.MaxValue * 100m;
+
     public static bool TryParse(ReadOnlySpan<char> text, out TimeSpan value)
     {
         value = TimeSpan.Zero;
@@ -66,11 +68,14 @@ public static class GoDuration
             }
 
             text = text[unitLength..];
-            totalNanos += number * unitNanos;
-            if (totalNanos > (decimal)TimeSpan.MaxValue.Ticks * 100)
+
+            // Checked before multiplying: decimal arithmetic throws on overflow, and this is client input.
+            if (number > (MaxNanos - totalNanos) / unitNanos)
             {
                 return false;
             }
+
+            totalNanos += number * unitNanos;
         }
 
         var ticks = (long)(totalNanos / 100);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using PartialCollector.Core.Model;
 using PartialCollector.Core.Storage;
 using PartialCollector.Exporter.Telemetry;
@@ -12,15 +11,20 @@ namespace PartialCollector.Exporter.Ingestion;
 /// Group commit: every known client sends one record per request, so concurrent requests are gathered into
 /// shared round trips of up to <see cref="PartialExporterOptions.MaxBatchSize"/> rows, with
 /// <see cref="PartialExporterOptions.WriteConcurrency"/> round trips in flight. A request's task completes
-/// only once its rows are committed.
+/// only once its rows are committed. One request's rows can never fail another's: a batch that fails for a
+/// reason other than the database being unavailable is split until the requests holding the cause are found.
 /// </summary>
-public sealed class GroupCommitWriter : BackgroundService
+public sealed partial class GroupCommitWriter : BackgroundService
 {
     private readonly Channel<PendingWrite> queue;
     private readonly SpanWriteStore store;
     private readonly PartialExporterOptions options;
     private readonly ExporterMetrics metrics;
     private readonly ILogger<GroupCommitWriter> logger;
+
+    // Cancelled only when the host's shutdown timeout runs out, not when shutdown starts: what was queued
+    // before SIGTERM is still committed and acknowledged.
+    private readonly CancellationTokenSource abort = new();
 
     public GroupCommitWriter(SpanWriteStore store, IOptions<PartialExporterOptions> options, ExporterMetrics metrics, ILogger<GroupCommitWriter> logger)
     {
@@ -36,7 +40,10 @@ public sealed class GroupCommitWriter : BackgroundService
         });
     }
 
-    /// <summary>Completes when the events are committed; throws <see cref="StoreUnavailableException"/> otherwise.</summary>
+    /// <summary>
+    /// Completes when the events are committed; throws <see cref="StoreUnavailableException"/> when the database
+    /// could not take them, <see cref="UnwritableRecordsException"/> when these events themselves cannot be written.
+    /// </summary>
     public async Task WriteAsync(List<PartialSpanEvent> events, CancellationToken cancellationToken)
     {
         var pending = new PendingWrite(events);
@@ -47,6 +54,7 @@ public sealed class GroupCommitWriter : BackgroundService
         catch (ChannelClosedException e)
         {
             // Shutting down: nothing was taken, so the client may retry elsewhere.
+            metrics.Refused("shutting_down");
             throw new StoreUnavailableException("the exporter is shutting down", e);
         }
 
@@ -55,17 +63,24 @@ public sealed class GroupCommitWriter : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // Kestrel has drained its requests by now: finish what was queued, then stop.
+        // Kestrel has stopped taking requests by now: commit what was queued, then stop. Only when the host's
+        // shutdown timeout runs out are the writes still under way abandoned (their requests get 503).
         queue.Writer.TryComplete();
+        await using var registration = cancellationToken.Register(abort.Cancel);
         await base.StopAsync(cancellationToken);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, options.WriteConcurrency).Select(_ => Task.Run(() => RunLoopAsync(stoppingToken), CancellationToken.None)));
-
-    private async Task RunLoopAsync(CancellationToken stoppingToken)
+    public override void Dispose()
     {
-        var batch = new WriteBatch();
+        abort.Dispose();
+        base.Dispose();
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, options.WriteConcurrency).Select(_ => Task.Run(RunLoopAsync, CancellationToken.None)));
+
+    private async Task RunLoopAsync()
+    {
         var members = new List<PendingWrite>();
         PendingWrite? carried = null;
         while (carried is not null || await queue.Reader.WaitToReadAsync(CancellationToken.None))
@@ -90,51 +105,74 @@ public sealed class GroupCommitWriter : BackgroundService
                 rows += next.Events.Count;
             }
 
-            if (members.Count == 0)
+            if (members.Count > 0)
             {
-                continue;
+                await CommitAsync(members);
+                members.Clear();
             }
-
-            foreach (var member in members)
-            {
-                batch.AddRange(member.Events);
-            }
-
-            await CommitAsync(batch, members, stoppingToken);
-            batch.Clear();
-            members.Clear();
         }
     }
 
-    private async Task CommitAsync(WriteBatch batch, List<PendingWrite> members, CancellationToken stoppingToken)
+    private async Task CommitAsync(List<PendingWrite> members)
     {
+        var batch = new WriteBatch();
+        foreach (var member in members)
+        {
+            batch.AddRange(member.Events);
+        }
+
         var started = Stopwatch.GetTimestamp();
-        var rows = batch.Count;
         try
         {
-            var result = await store.WriteAsync(batch, options.ExpiryFactor, options.TombstoneRetention, stoppingToken);
-            metrics.Written(rows, result, Stopwatch.GetElapsedTime(started));
+            var result = await store.WriteAsync(batch, options.ExpiryFactor, options.TombstoneRetention, abort.Token);
+            metrics.Written(batch.Count, result, Stopwatch.GetElapsedTime(started));
             foreach (var member in members)
             {
                 member.Completion.TrySetResult();
             }
         }
-        catch (Exception e)
+        catch (Exception e) when (WriteFailure.IsUnavailable(e))
         {
-            // Never let the loop die: every member gets an answer, retryable when the database is the cause.
-            metrics.WriteFailed(rows, Stopwatch.GetElapsedTime(started));
-            logger.LogWarning(e, "Database write of {Rows} span rows failed; {Requests} requests answered with an error", rows, members.Count);
-            var failure = IsUnavailable(e) ? new StoreUnavailableException($"database unavailable: {e.Message}", e) : e;
+            // Every member gets a retryable answer: nothing of theirs was committed.
+            metrics.WriteFailed(batch.Count, Stopwatch.GetElapsedTime(started));
+            LogUnavailable(e, batch.Count, members.Count);
+            var failure = new StoreUnavailableException($"database unavailable: {e.Message}", e);
             foreach (var member in members)
             {
                 member.Completion.TrySetException(failure);
             }
         }
+        catch (Exception e)
+        {
+            metrics.WriteFailed(batch.Count, Stopwatch.GetElapsedTime(started));
+            await IsolateAsync(members, e);
+        }
     }
 
-    private static bool IsUnavailable(Exception e) =>
-        e is NpgsqlException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException
-        || e.InnerException is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException;
+    /// <summary>
+    /// The batch failed because of something in it, not the database: commit each half on its own, down to
+    /// single requests, so only the requests holding the offending rows fail, and with a non-retryable answer.
+    /// </summary>
+    private async Task IsolateAsync(List<PendingWrite> members, Exception cause)
+    {
+        if (members.Count == 1)
+        {
+            metrics.Unwritable(members[0].Events.Count);
+            LogUnwritable(cause, members[0].Events.Count);
+            members[0].Completion.TrySetException(new UnwritableRecordsException($"the records cannot be stored: {cause.Message}", cause));
+            return;
+        }
+
+        var half = members.Count / 2;
+        await CommitAsync(members.GetRange(0, half));
+        await CommitAsync(members.GetRange(half, members.Count - half));
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Database write of {Rows} span rows failed; {Requests} requests answered as unavailable")]
+    private partial void LogUnavailable(Exception exception, int rows, int requests);
+
+    [LoggerMessage(LogLevel.Error, "A request's {Rows} span rows cannot be stored; that request alone is refused")]
+    private partial void LogUnwritable(Exception exception, int rows);
 
     private sealed class PendingWrite(List<PartialSpanEvent> events)
     {

@@ -1,5 +1,8 @@
 using System.Text;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Proto.Collector.Logs.V1;
+using OpenTelemetry.Proto.Logs.V1;
+using OpenTelemetry.Proto.Resource.V1;
 using PartialCollector.Core.Codecs;
 using PartialCollector.Core.Model;
 using PartialCollector.Exporter.Telemetry;
@@ -8,17 +11,71 @@ namespace PartialCollector.Exporter.Ingestion;
 
 /// <summary>
 /// The one ingestion path behind both OTLP endpoints: decode every record, reject bad ones one by one
-/// (OTLP partial success), write the rest through the group-commit writer.
+/// (OTLP partial success), write the rest through the group-commit writer. The bytes a request holds until
+/// its rows are committed count against <see cref="PendingBytesLimit"/>.
 /// </summary>
-public sealed class LogIngestionService(PartialLogDecoder decoder, GroupCommitWriter writer, ExporterMetrics metrics)
+public sealed partial class LogIngestionService(
+    PartialLogDecoder decoder,
+    GroupCommitWriter writer,
+    PendingBytesLimit pending,
+    IOptions<PartialExporterOptions> options,
+    ExporterMetrics metrics,
+    ILogger<LogIngestionService> logger)
 {
     private const int ReasonsInMessage = 3;
 
-    public async Task<ExportLogsServiceResponse> IngestAsync(ExportLogsServiceRequest request, CancellationToken cancellationToken)
+    // Per stored row beyond its span bytes: the event, its key strings, the batch's arrays.
+    private const int RowOverhead = 256;
+
+    /// <param name="requestBytes">The request's size as received (decompressed), held until it is answered.</param>
+    public async Task<ExportLogsServiceResponse> IngestAsync(ExportLogsServiceRequest request, long requestBytes, CancellationToken cancellationToken)
     {
-        var events = new List<PartialSpanEvent>();
-        long rejected = 0;
-        StringBuilder? message = null;
+        Reserve(requestBytes);
+        long rowBytes = 0;
+        try
+        {
+            var events = new List<PartialSpanEvent>();
+            var rejections = new Rejections();
+            rowBytes = Decode(request, events, rejections);
+            if (events.Count > 0)
+            {
+                if (!pending.TryReserve(rowBytes))
+                {
+                    rowBytes = 0;
+                    throw Overloaded();
+                }
+
+                await writer.WriteAsync(events, cancellationToken);
+            }
+
+            return rejections.ToResponse();
+        }
+        finally
+        {
+            pending.Release(requestBytes + rowBytes);
+        }
+    }
+
+    private void Reserve(long requestBytes)
+    {
+        if (!pending.TryReserve(requestBytes))
+        {
+            throw Overloaded();
+        }
+    }
+
+    private StoreUnavailableException Overloaded()
+    {
+        metrics.Refused("memory_limit");
+        return new StoreUnavailableException(
+            $"the exporter holds {pending.Held} bytes of requests waiting for the database, its limit is {pending.Max} ({PartialExporterOptions.Section}:MaxPendingBytes); retry later");
+    }
+
+    /// <returns>The bytes the accepted rows hold.</returns>
+    private long Decode(ExportLogsServiceRequest request, List<PartialSpanEvent> events, Rejections rejections)
+    {
+        var budget = options.Value.MaxExpandedRequestSize;
+        long rowBytes = 0;
         foreach (var resourceLogs in request.ResourceLogs)
         {
             foreach (var scopeLogs in resourceLogs.ScopeLogs)
@@ -26,44 +83,75 @@ public sealed class LogIngestionService(PartialLogDecoder decoder, GroupCommitWr
                 foreach (var record in scopeLogs.LogRecords)
                 {
                     var before = events.Count;
-                    var outcome = decoder.Decode(resourceLogs.Resource, record, events);
+                    var outcome = DecodeOne(resourceLogs.Resource, record, events, budget - rowBytes);
                     switch (outcome.Status)
                     {
                         case DecodeStatus.Accepted:
                             metrics.Accepted(events[before].Kind);
+                            for (var i = before; i < events.Count; i++)
+                            {
+                                rowBytes += (events[i].Trace?.Length ?? 0) + RowOverhead;
+                            }
+
                             break;
                         case DecodeStatus.Ignored:
                             metrics.Ignored();
                             break;
                         default:
                             metrics.Rejected(outcome.Reason);
-                            if (rejected++ < ReasonsInMessage)
-                            {
-                                message = (message is null ? new StringBuilder() : message.Append("; "))
-                                    .Append(outcome.Reason.ToTag()).Append(": ").Append(outcome.Detail);
-                            }
-
+                            rejections.Add(outcome);
                             break;
                     }
                 }
             }
         }
 
-        if (events.Count > 0)
-        {
-            await writer.WriteAsync(events, cancellationToken);
-        }
+        return rowBytes;
+    }
 
-        var response = new ExportLogsServiceResponse();
-        if (rejected > 0)
+    private DecodeOutcome DecodeOne(Resource? resource, LogRecord record, List<PartialSpanEvent> events, long budget)
+    {
+        var before = events.Count;
+        try
         {
-            response.PartialSuccess = new ExportLogsPartialSuccess
+            return decoder.Decode(resource, record, events, budget);
+        }
+        catch (Exception e)
+        {
+            // A bug, not bad input: still, it costs this record only, never the request's other records.
+            events.RemoveRange(before, events.Count - before);
+            LogDecoderFailed(e);
+            return DecodeOutcome.Reject(RejectReason.DecoderError, $"the record could not be decoded: {e.GetType().Name}");
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Decoding a log record failed unexpectedly; the record was rejected")]
+    private partial void LogDecoderFailed(Exception exception);
+
+    /// <summary>The rejected records' count and their first reasons, as OTLP partial success reports them.</summary>
+    private sealed class Rejections
+    {
+        private long count;
+        private StringBuilder? message;
+
+        public void Add(DecodeOutcome outcome)
+        {
+            if (count++ < ReasonsInMessage)
             {
-                RejectedLogRecords = rejected,
-                ErrorMessage = $"{rejected} log record(s) rejected: {message}",
-            };
+                message = (message is null ? new StringBuilder() : message.Append("; "))
+                    .Append(outcome.Reason.ToTag()).Append(": ").Append(outcome.Detail);
+            }
         }
 
-        return response;
+        public ExportLogsServiceResponse ToResponse() => count == 0
+            ? new ExportLogsServiceResponse()
+            : new ExportLogsServiceResponse
+            {
+                PartialSuccess = new ExportLogsPartialSuccess
+                {
+                    RejectedLogRecords = count,
+                    ErrorMessage = $"{count} log record(s) rejected: {message}",
+                },
+            };
     }
 }

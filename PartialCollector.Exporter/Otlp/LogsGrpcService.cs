@@ -14,12 +14,17 @@ public sealed class LogsGrpcService(LogIngestionService ingestion)
     {
         try
         {
-            return await ingestion.IngestAsync(request, context.CancellationToken);
+            return await ingestion.IngestAsync(request, request.CalculateSize(), context.CancellationToken);
         }
         catch (StoreUnavailableException e)
         {
             // UNAVAILABLE is retryable for OTLP clients; nothing of this request was acknowledged.
             throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+        }
+        catch (UnwritableRecordsException e)
+        {
+            // Not retryable: these records would fail the same way again.
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
         }
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Proto.Collector.Logs.V1;
 using PartialCollector.Core.Codecs.Json;
 using PartialCollector.Exporter.Ingestion;
+using PartialCollector.Exporter.Telemetry;
 
 namespace PartialCollector.Exporter.Otlp;
 
@@ -26,9 +27,19 @@ public static class OtlpHttpLogsEndpoint
         return endpoints;
     }
 
-    private static async Task HandleAsync(HttpContext context, LogIngestionService ingestion, IOptions<PartialExporterOptions> options)
+    private static async Task HandleAsync(
+        HttpContext context, LogIngestionService ingestion, PendingBytesLimit pending, ExporterMetrics metrics, IOptions<PartialExporterOptions> options)
     {
         var settings = options.Value;
+        if (pending.IsExceeded)
+        {
+            metrics.Refused("memory_limit");
+            // Refused before the body is read: under back-pressure a request costs nothing but this answer.
+            context.Response.Headers.RetryAfter = RetryAfter(settings);
+            await WriteStatusAsync(context, StatusCodes.Status503ServiceUnavailable, $"the exporter is at its memory limit ({PartialExporterOptions.Section}:MaxPendingBytes); retry later", IsJson(context.Request.ContentType));
+            return;
+        }
+
         var json = IsJson(context.Request.ContentType);
         if (!json && !IsProtobuf(context.Request.ContentType))
         {
@@ -97,12 +108,17 @@ public static class OtlpHttpLogsEndpoint
         ExportLogsServiceResponse response;
         try
         {
-            response = await ingestion.IngestAsync(request, context.RequestAborted);
+            response = await ingestion.IngestAsync(request, body.Span.Length, context.RequestAborted);
         }
         catch (StoreUnavailableException e)
         {
-            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(settings.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = RetryAfter(settings);
             await WriteStatusAsync(context, StatusCodes.Status503ServiceUnavailable, e.Message, json);
+            return;
+        }
+        catch (UnwritableRecordsException e)
+        {
+            await WriteStatusAsync(context, StatusCodes.Status400BadRequest, e.Message, json);
             return;
         }
 
@@ -110,6 +126,9 @@ public static class OtlpHttpLogsEndpoint
         context.Response.ContentType = json ? JsonType : ProtobufType;
         await context.Response.Body.WriteAsync(json ? OtlpJsonWriter.WriteExportLogsResponse(response) : response.ToByteArray(), context.RequestAborted);
     }
+
+    private static string RetryAfter(PartialExporterOptions settings) =>
+        ((int)Math.Ceiling(settings.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     private static bool IsProtobuf(string? contentType) =>
         contentType is not null && contentType.StartsWith(ProtobufType, StringComparison.OrdinalIgnoreCase);

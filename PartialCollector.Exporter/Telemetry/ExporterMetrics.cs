@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using PartialCollector.Core.Codecs;
 using PartialCollector.Core.Model;
@@ -18,6 +17,8 @@ public sealed class ExporterMetrics
     private readonly Counter<long> suppressed;
     private readonly Histogram<int> batchSize;
     private readonly Histogram<double> databaseDuration;
+    private readonly Counter<long> unwritable;
+    private readonly Counter<long> refused;
 
     public ExporterMetrics(IMeterFactory meterFactory)
     {
@@ -29,6 +30,8 @@ public sealed class ExporterMetrics
         deleted = meter.CreateCounter<long>("partial.exporter.rows.deleted", "{row}", "Running spans ended by stops (their rows became tombstones).");
         suppressed = meter.CreateCounter<long>("partial.exporter.heartbeats.suppressed", "{row}", "Heartbeats not applied: span stopped, or a newer heartbeat stored.");
         batchSize = meter.CreateHistogram<int>("partial.exporter.batch.size", "{row}", "Span rows per database round trip.");
+        unwritable = meter.CreateCounter<long>("partial.exporter.rows.unwritable", "{row}", "Span rows the database refused as data (their request alone answered 400 / INVALID_ARGUMENT).");
+        refused = meter.CreateCounter<long>("partial.exporter.requests.refused", "{request}", "Requests answered 503 / UNAVAILABLE before any work, by reason (memory_limit, shutting_down).");
         databaseDuration = meter.CreateHistogram<double>("partial.exporter.db.duration", "s", "Duration of one database write round trip.");
     }
 
@@ -54,5 +57,7 @@ public sealed class ExporterMetrics
         databaseDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("error.type", "database"));
     }
 
-    public static long Timestamp() => Stopwatch.GetTimestamp();
+    public void Unwritable(int rows) => unwritable.Add(rows);
+
+    public void Refused(string reason) => refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

@@ -17,7 +17,7 @@ namespace PartialCollector.Bench.Codecs;
 [MemoryDiagnoser]
 public class DecodeBenchmarks
 {
-    private readonly PartialLogDecoder decoder = new(TimeSpan.FromSeconds(5));
+    private readonly PartialLogDecoder decoder = new(new DecodeLimits());
     private readonly List<PartialSpanEvent> output = new(4);
     private readonly Resource logResource = new() { Attributes = { Kv("service.name", "bench"), Kv("host.name", "h-0001") } };
     private LogRecord proto = null!;

@@ -10,6 +10,13 @@ public sealed class ExporterStartupTests
     [InlineData("PartialExporter:ExpiryFactor", "-1")]
     [InlineData("PartialExporter:MaxBatchSize", "0")]
     [InlineData("PartialExporter:TombstoneRetention", "-5s")]
+    [InlineData("PartialExporter:ExpiryFactor", "1e300")]
+    [InlineData("PartialExporter:MinFrequency", "0s")]
+    [InlineData("PartialExporter:MaxFrequency", "50ms")]
+    [InlineData("PartialExporter:MaxSpansPerRecord", "0")]
+    [InlineData("PartialExporter:MaxStoredSpanSize", "10")]
+    [InlineData("PartialExporter:MaxExpandedRequestSize", "2048")]
+    [InlineData("PartialExporter:MaxPendingBytes", "1048576")]
     public async Task InvalidConfigurationStopsStartUpNamingTheKey(string key, string value)
     {
         var app = ExporterHost.Build("Host=127.0.0.1;Database=none", new() { [key] = value }, out _, out _);

@@ -13,7 +13,7 @@ namespace PartialCollector.Tests.Unit;
 /// <summary>Each client's body flavour from the wire contract, and the merge and rejection rules.</summary>
 public sealed class PartialLogDecoderTests
 {
-    private readonly PartialLogDecoder decoder = new(TimeSpan.FromSeconds(7));
+    private readonly PartialLogDecoder decoder = new(new DecodeLimits { AliasDefaultFrequency = TimeSpan.FromSeconds(7) });
     private readonly List<PartialSpanEvent> output = [];
 
     [Fact]
