@@ -18,8 +18,8 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
     /// <summary>
     /// By default the host stops Kestrel first, which waits for the requests in flight, and only then the
     /// group-commit writer. With <c>servicesStopConcurrently</c> (a host setting an operator may turn on) both stop
-    /// at once, so the writer's StopAsync runs while writes are queued: the case where cancelling them at its start
-    /// turns committable writes into 503s.
+    /// at once, so the writer's StopAsync runs while writes are queued: a writer that cancelled its writes there
+    /// answered them 503 although they could have been committed.
     /// </summary>
     [Theory]
     [InlineData(false)]
@@ -38,24 +38,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         IReadOnlyList<LoadAnswer> answers;
         try
         {
-            await Poll.UntilAsync(
-                () => Task.FromResult(load.Answers.GroupBy(a => a.Transport).Where(g => g.Count(a => a.Kind == AnswerKind.Acknowledged) >= 50).Count()),
-                transports => transports == 2,
-                what: $"acknowledgements of both transports before the signal; {OtlpLoad.Summary(load.Answers)}");
-
-            // The database turns slow: the table is locked against writes, so every request queues behind it.
-            await using var blocker = new NpgsqlConnection(connectionString);
-            await blocker.OpenAsync();
-            await using var transaction = await blocker.BeginTransactionAsync();
-            await using (var lockTable = new NpgsqlCommand("LOCK TABLE partial_traces IN SHARE ROW EXCLUSIVE MODE", blocker, transaction))
-            {
-                await lockTable.ExecuteNonQueryAsync();
-            }
-
-            await Poll.UntilAsync(
-                async () => (load.InFlight, Waiting: await WritesWaitingForTheLockAsync(table)),
-                s => s.InFlight == Clients && s.Waiting >= 1,
-                what: "every client waiting for an answer and the Exporter's writes waiting for the lock");
+            await using var tableLock = await QueueEveryClientBehindATableLockAsync(load, connectionString, table);
 
             await exporter.TerminateAsync();
             terminated = DateTime.UtcNow;
@@ -66,7 +49,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
             await Poll.UntilAsync(() => Task.FromResult(RefusesConnections(exporter.HttpEndpoint)), refused => refused, TimeSpan.FromSeconds(10), "the Exporter to stop accepting connections");
             writesWaitingAtRelease = await WritesWaitingForTheLockAsync(table);
 
-            await transaction.RollbackAsync();
+            await tableLock.DisposeAsync();
             released = DateTime.UtcNow;
             exited = await exporter.WaitForExitAsync(ExitBound);
         }
@@ -81,16 +64,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
 
         Assert.True(exited, $"the Exporter still runs {ExitBound.TotalSeconds} s after the lock was released; {summary}");
         Assert.True(exporter.ExitCode == 0, $"the Exporter exited {exporter.ExitCode}; its output:\n{exporter.Output}");
-
-        // Never 500 / UNKNOWN, never a request left unanswered: committed, retry, or the connection was refused or closed.
-        Assert.True(
-            answers.All(a => a.Kind is AnswerKind.Acknowledged or AnswerKind.Unavailable or AnswerKind.ConnectionFailed),
-            $"every answer is 200/OK, 503/UNAVAILABLE or a connection failure; {summary}");
-
-        var stored = await table.KeysAsync();
-        var acknowledged = answers.Where(a => a.Kind == AnswerKind.Acknowledged).ToList();
-        var lost = acknowledged.Where(a => !stored.Contains(a.Key)).ToList();
-        Assert.True(lost.Count == 0, $"{lost.Count} of {acknowledged.Count} acknowledged heartbeats are not in partial_traces; {summary}");
+        var stored = await AssertAnswersAllowedAndAcknowledgedStoredAsync(answers, table);
 
         // The requests that were waiting for the database when the signal came were queued before it: they are
         // committed and acknowledged, not cancelled by the shutdown.
@@ -100,6 +74,92 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
             queued.All(a => a.Kind == AnswerKind.Acknowledged && stored.Contains(a.Key)),
             $"of the {queued.Count} requests queued at SIGTERM, {queued.Count(a => a.Kind == AnswerKind.Acknowledged)} were acknowledged and {queued.Count(a => stored.Contains(a.Key))} stored; " +
             $"{OtlpLoad.Summary(queued)}");
+    }
+
+    /// <summary>
+    /// The database does not answer until the host's shutdown timeout has run out: the process still exits 0 soon
+    /// after it, and the requests queued behind the lock, which could not be committed, are not acknowledged (503 /
+    /// UNAVAILABLE, or the connection closes when Kestrel gives up waiting for them).
+    /// </summary>
+    [Fact]
+    public async Task SigtermWithTheDatabaseStuckPastTheShutdownTimeoutExitsZeroAndAcknowledgesNothingUncommitted()
+    {
+        var shutdownTimeout = TimeSpan.FromSeconds(2);
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("shutdown");
+        await using var exporter = await ExporterProcess.StartAsync(
+            connectionString,
+            new() { ["shutdownTimeoutSeconds"] = shutdownTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var table = new PartialTracesTable(connectionString);
+        var load = OtlpLoad.Start(exporter.GrpcEndpoint, exporter.HttpEndpoint, Clients);
+        DateTime terminated, exitedAt;
+        bool exited;
+        IReadOnlyList<LoadAnswer> answers;
+        try
+        {
+            await using var tableLock = await QueueEveryClientBehindATableLockAsync(load, connectionString, table);
+
+            await exporter.TerminateAsync();
+            terminated = DateTime.UtcNow;
+
+            // The lock is held until the process is gone.
+            exited = await exporter.WaitForExitAsync(shutdownTimeout + ExitBound);
+            exitedAt = DateTime.UtcNow;
+        }
+        finally
+        {
+            answers = await load.StopAsync();
+        }
+
+        var summary = OtlpLoad.Summary(answers);
+        output.WriteLine($"SIGTERM {terminated:HH:mm:ss.fff}, exited {exitedAt:HH:mm:ss.fff}; {summary}");
+        output.WriteLine(exporter.Output);
+
+        Assert.True(exited, $"the Exporter still runs {(shutdownTimeout + ExitBound).TotalSeconds} s after SIGTERM with a shutdown timeout of {shutdownTimeout.TotalSeconds} s; {summary}");
+        Assert.True(exporter.ExitCode == 0, $"the Exporter exited {exporter.ExitCode}; its output:\n{exporter.Output}");
+        await AssertAnswersAllowedAndAcknowledgedStoredAsync(answers, table);
+
+        var queued = answers.Where(a => a.Sent < terminated && a.Answered > terminated).ToList();
+        Assert.Equal(Clients, queued.Count);
+        Assert.True(
+            queued.All(a => a.Kind != AnswerKind.Acknowledged),
+            $"requests queued behind a lock held until the process exited were acknowledged; {OtlpLoad.Summary(queued)}");
+    }
+
+    /// <summary>
+    /// Waits for the load to be acknowledged on both transports, then locks partial_traces against writes and waits
+    /// until every client waits for an answer and the Exporter's writes wait for the lock. Disposing releases it.
+    /// </summary>
+    private static async Task<TableLock> QueueEveryClientBehindATableLockAsync(OtlpLoad load, string connectionString, PartialTracesTable table)
+    {
+        await Poll.UntilAsync(
+            () => Task.FromResult(load.Answers.GroupBy(a => a.Transport).Count(g => g.Count(a => a.Kind == AnswerKind.Acknowledged) >= 50)),
+            transports => transports == 2,
+            what: $"acknowledgements of both transports before the signal; {OtlpLoad.Summary(load.Answers)}");
+
+        var tableLock = await TableLock.TakeAsync(connectionString);
+        await Poll.UntilAsync(
+            async () => (load.InFlight, Waiting: await WritesWaitingForTheLockAsync(table)),
+            s => s.InFlight == Clients && s.Waiting >= 1,
+            what: "every client waiting for an answer and the Exporter's writes waiting for the lock");
+        return tableLock;
+    }
+
+    /// <summary>
+    /// Never 500 / UNKNOWN, never a request left unanswered: committed, retry, or the connection was refused or
+    /// closed; and every acknowledged heartbeat is in partial_traces. Returns the stored keys.
+    /// </summary>
+    private static async Task<HashSet<PartialCollector.Core.Model.SpanKey>> AssertAnswersAllowedAndAcknowledgedStoredAsync(IReadOnlyList<LoadAnswer> answers, PartialTracesTable table)
+    {
+        var summary = OtlpLoad.Summary(answers);
+        Assert.True(
+            answers.All(a => a.Kind is AnswerKind.Acknowledged or AnswerKind.Unavailable or AnswerKind.ConnectionFailed),
+            $"every answer is 200/OK, 503/UNAVAILABLE or a connection failure; {summary}");
+
+        var stored = await table.KeysAsync();
+        var acknowledged = answers.Where(a => a.Kind == AnswerKind.Acknowledged).ToList();
+        var lost = acknowledged.Where(a => !stored.Contains(a.Key)).ToList();
+        Assert.True(lost.Count == 0, $"{lost.Count} of {acknowledged.Count} acknowledged heartbeats are not in partial_traces; {summary}");
+        return stored;
     }
 
     /// <summary>Backends of the Exporter's database waiting for a lock (the test's own connection holds it).</summary>
@@ -117,6 +177,40 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
         {
             return true;
+        }
+    }
+
+    /// <summary>partial_traces locked against writes by an open transaction; disposing rolls it back (once).</summary>
+    private sealed class TableLock : IAsyncDisposable
+    {
+        private readonly NpgsqlConnection connection;
+        private bool released;
+
+        private TableLock(NpgsqlConnection connection) => this.connection = connection;
+
+        public static async Task<TableLock> TakeAsync(string connectionString)
+        {
+            var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("BEGIN; LOCK TABLE partial_traces IN SHARE ROW EXCLUSIVE MODE", connection);
+            await command.ExecuteNonQueryAsync();
+            return new TableLock(connection);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (released)
+            {
+                return;
+            }
+
+            released = true;
+            await using (var rollback = new NpgsqlCommand("ROLLBACK", connection))
+            {
+                await rollback.ExecuteNonQueryAsync();
+            }
+
+            await connection.DisposeAsync();
         }
     }
 }
