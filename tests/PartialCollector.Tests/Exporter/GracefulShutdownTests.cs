@@ -118,6 +118,12 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         Assert.True(exporter.ExitCode == 0, $"the Exporter exited {exporter.ExitCode}; its output:\n{exporter.Output}");
         await AssertAnswersAllowedAndAcknowledgedStoredAsync(answers, table);
 
+        // The load sends only valid heartbeats: a write the shutdown abandoned is the database's unavailability, never
+        // the records' fault (which would answer 400 / INVALID_ARGUMENT, and clients drop what they are told is bad).
+        Assert.False(
+            exporter.Output.Contains("cannot be stored", StringComparison.Ordinal),
+            $"the Exporter refused valid heartbeats as unwritable while shutting down:\n{exporter.Output}");
+
         var queued = answers.Where(a => a.Sent < terminated && a.Answered > terminated).ToList();
         Assert.Equal(Clients, queued.Count);
         Assert.True(
