@@ -13,14 +13,21 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     private readonly string binDirectory;
     private readonly string dataDirectory;
     private readonly bool asPostgresUser;
+    private readonly string serverOptions;
 
-    private LocalPostgresCluster(string binDirectory, string root, int port, bool asPostgresUser)
+    private LocalPostgresCluster(string binDirectory, string root, int port, bool asPostgresUser, IEnumerable<string> settings)
     {
         this.binDirectory = binDirectory;
         Root = root;
         dataDirectory = Path.Combine(root, "data");
         Port = port;
         this.asPostgresUser = asPostgresUser;
+
+        // Fast and throwaway by default: nothing survives a machine crash, and with synchronous_commit off a commit
+        // is acknowledged before its WAL is written, so even a server crash (pg_ctl -m immediate) can lose the last
+        // ones. Later settings win, so a test that crashes the server asks for synchronous_commit=on.
+        serverOptions = string.Join(' ', new[] { $"-p {port}", $"-k {root}", "-c listen_addresses=127.0.0.1", "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=200" }
+            .Concat(settings.Select(s => $"-c {s}")));
     }
 
     public string Root { get; }
@@ -55,12 +62,14 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
             .FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")));
     }
 
-    public static async Task<LocalPostgresCluster> StartAsync(string binDirectory, CancellationToken cancellationToken = default)
+    /// <summary>Creates a cluster in a new temporary folder and starts it on a free port.</summary>
+    /// <param name="settings">extra server settings (<c>name=value</c>), applied after the defaults so they win.</param>
+    public static async Task<LocalPostgresCluster> StartAsync(string binDirectory, IEnumerable<string>? settings = null, CancellationToken cancellationToken = default)
     {
         var asPostgresUser = Environment.UserName == "root";
         var root = Path.Combine(Path.GetTempPath(), "partialcollector-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
-        var cluster = new LocalPostgresCluster(binDirectory, root, FreePort(), asPostgresUser);
+        var cluster = new LocalPostgresCluster(binDirectory, root, FreePort(), asPostgresUser, settings ?? []);
         try
         {
             if (asPostgresUser)
@@ -76,8 +85,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
             }
 
             await cluster.RunPgAsync("initdb", ["-D", cluster.dataDirectory, "-U", "postgres", "--pwfile", passwordFile, "--auth", "scram-sha-256", "-E", "UTF8", "--no-sync"], cancellationToken);
-            var options = $"-p {cluster.Port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
-            await cluster.RunPgAsync("pg_ctl", ["-D", cluster.dataDirectory, "-o", options, "-l", Path.Combine(root, "postgres.log"), "-w", "-t", "60", "start"], cancellationToken);
+            await cluster.StartAsync(cancellationToken);
             return cluster;
         }
         catch
@@ -87,13 +95,27 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the server (again) on the same port and data directory; returns once it accepts connections, which
+    /// after an immediate stop includes its crash recovery.
+    /// </summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) =>
+        RunPgAsync("pg_ctl", ["-D", dataDirectory, "-o", serverOptions, "-l", Path.Combine(Root, "postgres.log"), "-w", "-t", "60", "start"], cancellationToken);
+
+    /// <summary>
+    /// Stops the server: <paramref name="immediate"/> is <c>pg_ctl -m immediate</c>, every backend killed with no
+    /// checkpoint, as in a crash (the next start runs recovery); otherwise <c>-m fast</c>. Returns once it is down.
+    /// </summary>
+    public Task StopAsync(bool immediate, CancellationToken cancellationToken = default) =>
+        RunPgAsync("pg_ctl", ["-D", dataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "-t", "60", "stop"], cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         try
         {
             if (File.Exists(Path.Combine(dataDirectory, "postmaster.pid")))
             {
-                await RunPgAsync("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], CancellationToken.None);
+                await StopAsync(immediate: true, CancellationToken.None);
             }
         }
         catch (Exception)

@@ -19,6 +19,22 @@ public sealed class PartialTracesTable(string connectionString)
     /// <summary>Every running span's row (tombstones excluded).</summary>
     public Task<List<Row>> AllAsync() => QueryAsync("WHERE stopped_until IS NULL");
 
+    /// <summary>The keys of every running span's row (tombstones excluded), without decoding the traces.</summary>
+    public async Task<HashSet<SpanKey>> KeysAsync()
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT trace_id, span_id FROM partial_traces WHERE stopped_until IS NULL", connection);
+        var keys = new HashSet<SpanKey>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            keys.Add(new SpanKey(reader.GetString(0), reader.GetString(1)));
+        }
+
+        return keys;
+    }
+
     /// <summary>Rows of running spans in partial_traces (tombstones excluded), or all rows of another table.</summary>
     public Task<long> CountAsync(string table = "partial_traces") =>
         ScalarAsync<long>(table == "partial_traces" ? "SELECT count(*) FROM partial_traces WHERE stopped_until IS NULL" : $"SELECT count(*) FROM {table}");
