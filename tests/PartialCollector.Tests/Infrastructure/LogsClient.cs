@@ -21,10 +21,15 @@ public sealed class LogsClient : IDisposable
 
     /// <param name="apiKey">Sent as <c>Authorization: Bearer {key}</c> when given.</param>
     public LogsClient(ExporterHost exporter, string? apiKey = null)
+        : this(exporter.GrpcEndpoint, exporter.HttpEndpoint, apiKey)
     {
-        channel = GrpcChannel.ForAddress(exporter.GrpcEndpoint, new GrpcChannelOptions { MaxSendMessageSize = null });
+    }
+
+    public LogsClient(Uri grpcEndpoint, Uri httpEndpoint, string? apiKey = null)
+    {
+        channel = GrpcChannel.ForAddress(grpcEndpoint, new GrpcChannelOptions { MaxSendMessageSize = null });
         grpc = new LogsService.LogsServiceClient(channel);
-        http = new HttpClient { BaseAddress = exporter.HttpEndpoint, Timeout = TimeSpan.FromSeconds(60) };
+        http = new HttpClient { BaseAddress = httpEndpoint, Timeout = TimeSpan.FromSeconds(60) };
         if (apiKey is not null)
         {
             headers.Add("authorization", $"Bearer {apiKey}");
