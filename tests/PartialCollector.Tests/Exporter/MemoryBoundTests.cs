@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Npgsql;
 using OpenTelemetry.Proto.Collector.Logs.V1;
 using PartialCollector.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -29,16 +28,13 @@ public sealed class MemoryBoundTests(ITestOutputHelper output)
         Assert.All(amplified, a => Assert.Contains("request_too_large", a.Response?.PartialSuccess?.ErrorMessage));
 
         // A stuck database: 2 MB requests pile up until the memory limit answers 503.
-        await using var blocker = new NpgsqlConnection(database);
-        await blocker.OpenAsync();
-        await using var transaction = await blocker.BeginTransactionAsync();
-        await new NpgsqlCommand("LOCK TABLE partial_traces IN SHARE ROW EXCLUSIVE MODE", blocker, transaction).ExecuteNonQueryAsync();
+        await using var tableLock = await TableLock.TakeAsync(database);
         var large = Heartbeat(Traces(Spans.NewKey()));
         large.Attributes.Add(Attribute("payload", new string('x', 900_000)));
         var flood = Enumerable.Range(0, 400).Select(i => client.SendAsync(Request(large, large.Clone()), useHttp: i % 2 == 0)).ToList();
         await Poll.UntilAsync(() => Task.FromResult(flood.Count(t => t.IsCompleted)), n => n >= 100, TimeSpan.FromSeconds(60), "the memory limit to refuse requests");
         var peak = PeakRss(exporter.Id);
-        await transaction.RollbackAsync();
+        await tableLock.DisposeAsync();
         var answers = await Task.WhenAll(flood);
 
         output.WriteLine($"Exporter peak RSS {peak / (1024 * 1024)} MiB; {answers.Count(a => a.Status == 503)} of {answers.Length} refused at the memory limit");
@@ -53,22 +49,5 @@ public sealed class MemoryBoundTests(ITestOutputHelper output)
     {
         var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-    }
-
-    private static OpenTelemetry.Proto.Logs.V1.LogRecord Amplifier(int spans)
-    {
-        var traces = Traces(Spans.NewKey());
-        for (var i = 1; i < spans; i++)
-        {
-            traces.ResourceSpans[0].ScopeSpans[0].Spans.Add(Spans.NewSpan(Spans.NewKey()));
-        }
-
-        var record = Heartbeat(traces);
-        for (var i = 0; i < 200; i++)
-        {
-            record.Attributes.Add(Attribute($"attribute.{i}", new string('a', 1000)));
-        }
-
-        return record;
     }
 }
