@@ -92,7 +92,7 @@ public sealed partial class BatchSender(
     {
         try
         {
-            return await exporter.ExportAsync(decorated.Request, cancellationToken);
+            return await exporter.ExportAsync(new ExportRequest(decorated.Request), cancellationToken);
         }
         catch (Exception e)
         {
