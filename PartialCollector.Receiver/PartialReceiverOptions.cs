@@ -23,6 +23,15 @@ public sealed class PartialReceiverOptions
     /// <summary>How long rows stay in <c>partial_dead_letters</c> before each cycle purges them.</summary>
     public TimeSpan DeadLetterRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>How long the record of a collected span (partial_collected, what the live view lists as crashed) is kept.</summary>
+    public TimeSpan CollectedRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Most records of collected spans kept, newest first, whatever their age: a crash storm cannot fill the disk.</summary>
+    public int CollectedMaxRows { get; set; } = 100_000;
+
+    /// <summary>Services that get a series of their own in <c>partial.spans.crashed</c>; the rest count as <c>other</c>.</summary>
+    public int MaxServiceSeries { get; set; } = 50;
+
     /// <summary>How long a claim keeps other receivers off its rows; must outlast one downstream send.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -42,6 +42,21 @@ public sealed class PartialReceiverOptionsValidator : IValidateOptions<PartialRe
             failures.Add($"{s}:MaxBatchBytes must be between {MinBatchBytes} and {MaxBatchBytes} (got {options.MaxBatchBytes}).");
         }
 
+        if (options.CollectedRetention <= TimeSpan.Zero)
+        {
+            failures.Add($"{s}:CollectedRetention must be positive (got {options.CollectedRetention}).");
+        }
+
+        if (options.CollectedMaxRows is < 1 or > 100_000_000)
+        {
+            failures.Add($"{s}:CollectedMaxRows must be between 1 and 100000000 (got {options.CollectedMaxRows}).");
+        }
+
+        if (options.MaxServiceSeries is < 1 or > 10_000)
+        {
+            failures.Add($"{s}:MaxServiceSeries must be between 1 and 10000 (got {options.MaxServiceSeries}).");
+        }
+
         if (options.DeadLetterRetention <= TimeSpan.Zero)
         {
             failures.Add($"{s}:DeadLetterRetention must be positive (got {options.DeadLetterRetention}).");

@@ -10,6 +10,7 @@ namespace PartialCollector.Core.Storage;
 /// <param name="OriginalExpiresAt">The <c>expires_at</c> before the claim, restored on release.</param>
 /// <param name="ClaimedAt">The database time of the claim (the collection time).</param>
 /// <param name="Tenant">The tenant that wrote the span; null for rows written without one.</param>
+/// <param name="ServiceName">The span's <c>service.name</c>, as the Exporter stored it; null for the original's rows.</param>
 public sealed record ClaimedSpan(
     SpanKey Key,
     byte[] Trace,
@@ -18,4 +19,5 @@ public sealed record ClaimedSpan(
     DateTime Lease,
     DateTime OriginalExpiresAt,
     DateTime ClaimedAt,
-    string? Tenant = null);
+    string? Tenant = null,
+    string? ServiceName = null);

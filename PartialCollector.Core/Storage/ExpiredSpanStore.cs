@@ -32,7 +32,8 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
                 reader.GetFieldValue<DateTime>(5),
                 reader.GetFieldValue<DateTime>(6),
                 reader.GetFieldValue<DateTime>(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8)));
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9)));
         }
 
         return claimed;
@@ -80,6 +81,17 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Removes up to <paramref name="limit"/> dead letters older than <paramref name="retention"/>.</summary>
+    /// <summary>Removes up to <paramref name="limit"/> records of collected spans older than <paramref name="retention"/> or beyond the newest <paramref name="maxRows"/>.</summary>
+    public async Task<int> PurgeCollectedAsync(TimeSpan retention, int maxRows, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(GcPathSql.PurgeCollected, connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ToMicros(retention) });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxRows });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<int> PurgeDeadLettersAsync(TimeSpan retention, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

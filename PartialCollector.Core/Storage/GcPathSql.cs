@@ -24,15 +24,21 @@ internal static class GcPathSql
         FROM due
         WHERE p.trace_id = due.trace_id AND p.span_id = due.span_id
         RETURNING p.trace_id, p.span_id, p.trace, p."timestamp", p.heartbeat_unix_nano,
-                  p.expires_at AS lease, due.expires_at AS original_expires_at, now() AS claimed_at, p.tenant
+                  p.expires_at AS lease, due.expires_at AS original_expires_at, now() AS claimed_at, p.tenant, p.service_name
         """;
 
-    // Delivered: forget the spans, unless a heartbeat refreshed them meanwhile.
+    // Delivered: forget the spans, unless a heartbeat refreshed them meanwhile, and keep a record of each crash
+    // for the live view (partial_collected, purged after PartialReceiver:CollectedRetention).
     public const string DeleteDelivered = """
-        DELETE FROM partial_traces p
-        USING unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS u(trace_id, span_id, lease, ts)
-        WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
-          AND p.expires_at = u.lease AND p."timestamp" = u.ts
+        WITH delivered AS (
+            DELETE FROM partial_traces p
+            USING unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS u(trace_id, span_id, lease, ts)
+            WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
+              AND p.expires_at = u.lease AND p."timestamp" = u.ts
+            RETURNING p.trace_id, p.span_id, p.tenant, p.service_name, p.span_name, p.start_time, p."timestamp", p.frequency, p.trace)
+        INSERT INTO partial_collected (trace_id, span_id, tenant, service_name, span_name, start_time, last_heartbeat, frequency, reason, trace)
+        SELECT trace_id, span_id, tenant, service_name, span_name, start_time, "timestamp", frequency, 'no stop before expiry', trace
+        FROM delivered
         """;
 
     // Retryable failure: hand the rows back at once with their original expiry (so they keep their place
@@ -101,5 +107,17 @@ internal static class GcPathSql
                     ELSE (SELECT count(*) FROM partial_dead_letters) END
         FROM pg_class c
         WHERE c.oid = 'partial_dead_letters'::regclass
+        """;
+
+    // Records of collected spans past their retention ($1 in microseconds), or beyond the newest $2 rows (ids grow
+    // with collection time), oldest first, $3 rows at a time; repeated like the tombstone purge.
+    public const string PurgeCollected = """
+        DELETE FROM partial_collected
+        WHERE id = ANY (ARRAY(
+            SELECT id FROM partial_collected
+            WHERE collected_at < now() - $1 * interval '1 microsecond'
+               OR id <= (SELECT id FROM partial_collected ORDER BY id DESC OFFSET $2 LIMIT 1)
+            ORDER BY id
+            LIMIT $3))
         """;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OpenTelemetry;
 using PartialCollector.Core.Storage;
 using PartialCollector.Core.Telemetry;
 using PartialCollector.Receiver.Telemetry;
@@ -20,15 +21,21 @@ public sealed partial class CollectionCycle(
 {
     public async Task<CycleResult> RunOnceAsync(CancellationToken cancellationToken)
     {
-        using var activity = PartialCollectorTelemetry.ActivitySource.StartActivity("partial.receiver.cycle");
+        var startedAt = timeProvider.GetUtcNow();
         var started = timeProvider.GetTimestamp();
         var tally = new CycleTally();
         var completed = false;
         try
         {
-            await drain.RunAsync(tally, cancellationToken);
-            metrics.BacklogMeasured(await store.GetBacklogAsync(cancellationToken));
-            await purge.RunAsync(cancellationToken);
+            // An idle cycle every few seconds would bury the traces people look for; its database calls and sends
+            // are not traced, and the cycle itself is, afterwards, only when it did something (see Trace).
+            using (SuppressInstrumentationScope.Begin())
+            {
+                await drain.RunAsync(tally, cancellationToken);
+                metrics.BacklogMeasured(await store.GetBacklogAsync(cancellationToken));
+                await purge.RunAsync(cancellationToken);
+            }
+
             completed = true;
         }
         finally
@@ -36,13 +43,9 @@ public sealed partial class CollectionCycle(
             // Also when the drain threw: what it did before is part of this cycle.
             var totals = tally.ToResult();
             metrics.Cycle(timeProvider.GetElapsedTime(started), failed: !completed || totals.Failed);
-            activity?.SetTag("partial.receiver.collected", totals.Collected);
-            activity?.SetTag("partial.receiver.delivered", totals.Delivered);
-            activity?.SetTag("partial.receiver.dead_lettered", totals.DeadLettered);
-            activity?.SetTag("partial.receiver.released", totals.Released);
-            if (totals.Failure is not null)
+            if (totals.Collected > 0 || totals.Failed || !completed)
             {
-                activity?.SetStatus(ActivityStatusCode.Error, totals.Failure);
+                Trace(startedAt, totals, completed);
             }
         }
 
@@ -53,6 +56,20 @@ public sealed partial class CollectionCycle(
         }
 
         return cycle;
+    }
+
+    private static void Trace(DateTimeOffset startedAt, CycleResult totals, bool completed)
+    {
+        using var activity = PartialCollectorTelemetry.ActivitySource.StartActivity(
+            "partial.receiver.cycle", ActivityKind.Internal, parentContext: default, startTime: startedAt);
+        activity?.SetTag("partial.receiver.collected", totals.Collected);
+        activity?.SetTag("partial.receiver.delivered", totals.Delivered);
+        activity?.SetTag("partial.receiver.dead_lettered", totals.DeadLettered);
+        activity?.SetTag("partial.receiver.released", totals.Released);
+        if (totals.Failure is not null || !completed)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, totals.Failure ?? "the cycle failed (see the Receiver's log)");
+        }
     }
 
     [LoggerMessage(LogLevel.Information, "Collected {Collected} expired spans: {Delivered} delivered, {DeadLettered} dead-lettered, {Released} handed back, {KeptAlive} kept alive by a heartbeat")]

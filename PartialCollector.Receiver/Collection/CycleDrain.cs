@@ -104,6 +104,7 @@ public sealed class CycleDrain(
 
                 // Settle even when shutting down: what the downstream accepted must not be sent again.
                 Settled(await store.SettleAsync(outcome.Settlement, CancellationToken.None), tally);
+                metrics.Crashed(outcome.Settlement.Delivered);
             }
         }
         catch

@@ -5,8 +5,9 @@ using PartialCollector.Receiver.Telemetry;
 namespace PartialCollector.Receiver.Collection;
 
 /// <summary>
-/// Removes what has outlived its retention, once per cycle: tombstones past their <c>stopped_until</c> and dead
-/// letters older than <c>DeadLetterRetention</c>; then measures the dead letters. Each statement removes a bounded
+/// Removes what has outlived its retention, once per cycle: tombstones past their <c>stopped_until</c>, dead
+/// letters older than <c>DeadLetterRetention</c>, records of collected spans older than <c>CollectedRetention</c>
+/// or beyond <c>CollectedMaxRows</c>; then measures the dead letters. Each statement removes a bounded
 /// number of rows and is repeated while it comes back full, so however fast stops arrive, a cycle keeps up.
 /// </summary>
 public sealed partial class RetentionPurge(
@@ -23,6 +24,8 @@ public sealed partial class RetentionPurge(
         var tombstones = await RepeatWhileFullAsync(ct => store.PurgeTombstonesAsync(Limit, ct), cancellationToken);
         var retention = options.Value.DeadLetterRetention;
         var deadLetters = await RepeatWhileFullAsync(ct => store.PurgeDeadLettersAsync(retention, Limit, ct), cancellationToken);
+        var settings = options.Value;
+        await RepeatWhileFullAsync(ct => store.PurgeCollectedAsync(settings.CollectedRetention, settings.CollectedMaxRows, Limit, ct), cancellationToken);
         metrics.DeadLettersMeasured(await store.CountDeadLettersAsync(cancellationToken));
         if (deadLetters > 0)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
 using PartialCollector.Core.Storage;
 using PartialCollector.Core.Telemetry;
 
@@ -12,13 +13,17 @@ public sealed class ReceiverMetrics
     private readonly Counter<long> retried;
     private readonly Counter<long> deadLettered;
     private readonly Histogram<double> cycleDuration;
+    private readonly Counter<long> crashed;
+    private readonly BoundedSeries services;
     private long backlogRows;
     private long oldestAgeTicks;
     private long deadLetterRows;
 
-    public ReceiverMetrics(IMeterFactory meterFactory)
+    public ReceiverMetrics(IMeterFactory meterFactory, IOptions<PartialReceiverOptions> options)
     {
         var meter = meterFactory.Create(PartialCollectorTelemetry.MeterName);
+        services = new BoundedSeries(options.Value.MaxServiceSeries);
+        crashed = meter.CreateCounter<long>("partial.spans.crashed", "{span}", "Spans whose heartbeats stopped without a stop event, delivered downstream, by service.name.");
         collected = meter.CreateCounter<long>("partial.receiver.spans.collected", "{span}", "Expired span rows claimed.");
         delivered = meter.CreateCounter<long>("partial.receiver.spans.delivered", "{span}", "Span rows accepted downstream and deleted.");
         retried = meter.CreateCounter<long>("partial.receiver.spans.retried", "{span}", "Span rows handed back after a retryable downstream failure.");
@@ -34,6 +39,15 @@ public sealed class ReceiverMetrics
     public BacklogStats Backlog => new(Interlocked.Read(ref backlogRows), TimeSpan.FromTicks(Interlocked.Read(ref oldestAgeTicks)));
 
     public void Collected(int rows) => collected.Add(rows);
+
+    /// <summary>Counts delivered spans as crashes by service (a span a heartbeat kept alive meanwhile counts too: rare, and it did go quiet).</summary>
+    public void Crashed(IEnumerable<ClaimedSpan> delivered)
+    {
+        foreach (var service in delivered.GroupBy(s => services.Name(s.ServiceName)))
+        {
+            crashed.Add(service.Count(), new KeyValuePair<string, object?>("service.name", service.Key));
+        }
+    }
 
     public void Settled(SettleResult result)
     {
