@@ -20,11 +20,14 @@ public sealed class LogsClient : IDisposable
     private readonly Metadata headers = [];
 
     /// <param name="apiKey">Sent as <c>Authorization: Bearer {key}</c> when given.</param>
-    public LogsClient(ExporterHost exporter, string? apiKey = null)
+    /// <param name="handler">
+    /// Makes the handler of each transport (TLS trust, client certificates); the default handlers otherwise.
+    /// </param>
+    public LogsClient(ExporterHost exporter, string? apiKey = null, Func<HttpMessageHandler>? handler = null)
     {
-        channel = GrpcChannel.ForAddress(exporter.GrpcEndpoint, new GrpcChannelOptions { MaxSendMessageSize = null });
+        channel = GrpcChannel.ForAddress(exporter.GrpcEndpoint, new GrpcChannelOptions { MaxSendMessageSize = null, HttpHandler = handler?.Invoke() });
         grpc = new LogsService.LogsServiceClient(channel);
-        http = new HttpClient { BaseAddress = exporter.HttpEndpoint, Timeout = TimeSpan.FromSeconds(60) };
+        http = new HttpClient(handler?.Invoke() ?? new HttpClientHandler()) { BaseAddress = exporter.HttpEndpoint, Timeout = TimeSpan.FromSeconds(60) };
         if (apiKey is not null)
         {
             headers.Add("authorization", $"Bearer {apiKey}");
