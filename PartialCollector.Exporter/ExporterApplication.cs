@@ -76,6 +76,7 @@ public static partial class ExporterApplication
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseGrpcMessageReservation();
         var grpc = app.MapGrpcService<LogsGrpcService>();
         var http = app.MapOtlpHttpLogs();
         if (limits.Tenants.Count > 0)

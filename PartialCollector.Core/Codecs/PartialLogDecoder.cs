@@ -217,13 +217,31 @@ public sealed class PartialLogDecoder(DecodeLimits limits)
                             $"span '{Shorten(span.Name)}' would be stored as {size} bytes, more than the limit of {limits.MaxStoredSpanSize}");
                     }
 
-                    output.Add(new PartialSpanEvent(kind, key, single.ToByteArray(), frequency, observed));
+                    var summary = new SpanSummary(ServiceName(mergedResource), span.Name, StartTime(span.StartTimeUnixNano));
+                    output.Add(new PartialSpanEvent(kind, key, single.ToByteArray(), frequency, observed, Summary: summary));
                 }
             }
         }
 
         return DecodeOutcome.Accepted;
     }
+
+    private static string? ServiceName(Resource resource)
+    {
+        foreach (var attribute in resource.Attributes)
+        {
+            if (attribute.Key == "service.name" && attribute.Value?.ValueCase == AnyValue.ValueOneofCase.StringValue)
+            {
+                return attribute.Value.StringValue;
+            }
+        }
+
+        return null;
+    }
+
+    // PostgreSQL keeps microseconds; a start outside its range or before 1970 is shown as unknown.
+    private static DateTime? StartTime(ulong unixNano) =>
+        unixNano is 0 or > 9_000_000_000_000_000_000 ? null : DateTime.UnixEpoch.AddTicks((long)(unixNano / 100));
 
     private static Resource MergeResource(Resource? traceResource, Resource? logResource)
     {

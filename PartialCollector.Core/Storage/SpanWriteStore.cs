@@ -161,6 +161,14 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = observed });
         command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = stops });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ToMicros(tombstoneRetention) });
+        command.Parameters.Add(TextArray(rows.ConvertAll(r => r.Event.Summary?.Service!).ToArray()));
+        command.Parameters.Add(TextArray(rows.ConvertAll(r => r.Event.Summary?.Name!).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<DateTime?[]>
+        {
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
+            TypedValue = rows.ConvertAll(r => r.Event.Summary?.Start).ToArray(),
+        });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = rows.ConvertAll(r => ToMicros(r.Event.Frequency)).ToArray() });
         return heartbeats;
     }
 

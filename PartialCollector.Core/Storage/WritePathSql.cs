@@ -22,7 +22,11 @@ internal static class WritePathSql
                 expires_at = EXCLUDED.expires_at,
                 heartbeat_unix_nano = EXCLUDED.heartbeat_unix_nano,
                 stopped_until = EXCLUDED.stopped_until,
-                tenant = coalesce(p.tenant, EXCLUDED.tenant)
+                tenant = coalesce(p.tenant, EXCLUDED.tenant),
+                service_name = coalesce(EXCLUDED.service_name, p.service_name),
+                span_name = coalesce(EXCLUDED.span_name, p.span_name),
+                start_time = coalesce(EXCLUDED.start_time, p.start_time),
+                frequency = coalesce(EXCLUDED.frequency, p.frequency)
             WHERE p.stopped_until IS NULL
               AND (p.tenant IS NULL OR p.tenant = EXCLUDED.tenant)
               AND (EXCLUDED.stopped_until IS NOT NULL
@@ -35,23 +39,35 @@ internal static class WritePathSql
     private const string Values = """
                    CASE WHEN u.stop THEN 'infinity' ELSE now() + u.ttl_us * interval '1 microsecond' END,
                    nullif(u.observed, 0),
-                   CASE WHEN u.stop THEN now() + $7 * interval '1 microsecond' END
+                   CASE WHEN u.stop THEN now() + $7 * interval '1 microsecond' END,
+                   u.service_name, u.span_name, u.start_time,
+                   CASE WHEN u.stop THEN NULL ELSE u.frequency_us * interval '1 microsecond' END
         """;
+
+    private const string Columns = """
+        trace_id, span_id, trace, "timestamp", expires_at, heartbeat_unix_nano, stopped_until, service_name, span_name, start_time, frequency
+        """;
+
+    // $1-$6 and $8-$11: one element per row; $7 the tombstone retention.
+    private const string Rows = """
+        $1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[], $6::boolean[], $8::text[], $9::text[], $10::timestamptz[], $11::bigint[]
+        """;
+
+    private const string RowNames = "trace_id, span_id, trace, ttl_us, observed, stop, service_name, span_name, start_time, frequency_us";
 
     // Returns the heartbeats applied and the live spans that stops ended (xmax = 0 marks a fresh insert).
     public const string Write = $"""
         WITH written AS (
-            INSERT INTO partial_traces AS p (trace_id, span_id, trace, "timestamp", expires_at, heartbeat_unix_nano, stopped_until)
+            INSERT INTO partial_traces AS p ({Columns})
             SELECT u.trace_id, u.span_id, u.trace, now(),
         {Values}
-            FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[], $6::boolean[])
-                AS u(trace_id, span_id, trace, ttl_us, observed, stop)
+            FROM unnest({Rows}) AS u({RowNames})
         {Upsert})
         SELECT count(*) FILTER (WHERE NOT stop), count(*) FILTER (WHERE stop AND NOT inserted)
         FROM written
         """;
 
-    // As Write, with each row's tenant ($8) and the number of new spans its tenant may still start ($9, null for
+    // As Write, with each row's tenant ($12) and the number of new spans its tenant may still start ($13, null for
     // no limit). A heartbeat of a span not stored yet counts against that number, in key order within the batch.
     // Also returns the ordinals of rows over a limit and of rows not applied (owned by another tenant, or merely
     // stale: the caller tells them apart), and the new spans started per tenant.
@@ -59,13 +75,12 @@ internal static class WritePathSql
         WITH input AS (
             SELECT u.*, u.stop OR u.quota IS NULL
                        OR EXISTS (SELECT 1 FROM partial_traces e WHERE e.trace_id = u.trace_id AND e.span_id = u.span_id) AS known
-            FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[], $6::boolean[], $8::text[], $9::int[])
-                WITH ORDINALITY AS u(trace_id, span_id, trace, ttl_us, observed, stop, tenant, quota, i)),
+            FROM unnest({Rows}, $12::text[], $13::int[]) WITH ORDINALITY AS u({RowNames}, tenant, quota, i)),
         admitted AS (
             SELECT * FROM (SELECT input.*, row_number() OVER (PARTITION BY tenant, known ORDER BY i) AS n FROM input) r
             WHERE known OR n <= quota),
         written AS (
-            INSERT INTO partial_traces AS p (trace_id, span_id, trace, "timestamp", expires_at, heartbeat_unix_nano, stopped_until, tenant)
+            INSERT INTO partial_traces AS p ({Columns}, tenant)
             SELECT u.trace_id, u.span_id, u.trace, now(),
         {Values},
                    u.tenant

@@ -30,47 +30,47 @@ public sealed partial class LogIngestionService(
     // Per stored row beyond its span bytes: the event, its key strings, the batch's arrays.
     private const int RowOverhead = 256;
 
-    /// <param name="requestBytes">The request's size as received (decompressed), held until it is answered.</param>
+    /// <param name="reservation">The request's share of <see cref="PendingBytesLimit"/>, holding its body already;
+    /// the rows it becomes are added to it. The caller releases it once the request is answered.</param>
     /// <param name="tenant">Who sent it (null while ingestion is open).</param>
-    public async Task<ExportLogsServiceResponse> IngestAsync(ExportLogsServiceRequest request, long requestBytes, string? tenant, CancellationToken cancellationToken)
+    public async Task<ExportLogsServiceResponse> IngestAsync(
+        ExportLogsServiceRequest request, PendingBytesLimit.Reservation reservation, string? tenant, CancellationToken cancellationToken)
     {
         if (tenant is not null)
         {
             Throttle(request, tenant);
         }
 
-        Reserve(requestBytes);
-        long rowBytes = 0;
-        try
+        var events = new List<PartialSpanEvent>();
+        var rejections = new Rejections();
+        var rowBytes = Decode(request, tenant, events, rejections);
+        if (events.Count > 0)
         {
-            var events = new List<PartialSpanEvent>();
-            var rejections = new Rejections();
-            rowBytes = Decode(request, tenant, events, rejections);
-            if (events.Count > 0)
+            if (!reservation.TryAdd(rowBytes))
             {
-                if (!pending.TryReserve(rowBytes))
-                {
-                    rowBytes = 0;
-                    throw Overloaded();
-                }
-
-                var refused = await writer.WriteAsync(events, tenant, cancellationToken);
-                foreach (var (_, refusal) in refused.OrderBy(r => r.Key))
-                {
-                    var reason = refusal == RowRefusal.OwnedByAnotherTenant ? RejectReason.OwnedByAnotherTenant : RejectReason.TenantSpanLimit;
-                    metrics.Rejected(reason, tenant);
-                    rejections.Add(DecodeOutcome.Reject(reason, refusal == RowRefusal.OwnedByAnotherTenant
-                        ? "the span belongs to another tenant; it was left as it was"
-                        : $"the tenant is at its limit of live spans ({PartialExporterOptions.Section}:Tenants:{tenant}:MaxLiveSpans); refreshes and stops of its spans still work"));
-                }
+                throw Overloaded();
             }
 
-            return rejections.ToResponse();
+            var refused = await writer.WriteAsync(events, tenant, cancellationToken);
+            foreach (var (_, refusal) in refused.OrderBy(r => r.Key))
+            {
+                var reason = refusal == RowRefusal.OwnedByAnotherTenant ? RejectReason.OwnedByAnotherTenant : RejectReason.TenantSpanLimit;
+                metrics.Rejected(reason, tenant);
+                rejections.Add(DecodeOutcome.Reject(reason, refusal == RowRefusal.OwnedByAnotherTenant
+                    ? "the span belongs to another tenant; it was left as it was"
+                    : $"the tenant is at its limit of live spans ({PartialExporterOptions.Section}:Tenants:{tenant}:MaxLiveSpans); refreshes and stops of its spans still work"));
+            }
         }
-        finally
-        {
-            pending.Release(requestBytes + rowBytes);
-        }
+
+        return rejections.ToResponse();
+    }
+
+    /// <summary>The answer for a request refused at the memory limit: 503 / UNAVAILABLE, retried by clients.</summary>
+    private StoreUnavailableException Overloaded()
+    {
+        metrics.Refused("memory_limit");
+        return new StoreUnavailableException(
+            $"the exporter holds {pending.Held} bytes of requests waiting for the database, its limit is {pending.Max} ({PartialExporterOptions.Section}:MaxPendingBytes); retry later");
     }
 
     private void Throttle(ExportLogsServiceRequest request, string tenant)
@@ -89,21 +89,6 @@ public sealed partial class LogIngestionService(
             metrics.Throttled(tenant, records);
             throw new TenantThrottledException(tenant, retryAfter);
         }
-    }
-
-    private void Reserve(long requestBytes)
-    {
-        if (!pending.TryReserve(requestBytes))
-        {
-            throw Overloaded();
-        }
-    }
-
-    private StoreUnavailableException Overloaded()
-    {
-        metrics.Refused("memory_limit");
-        return new StoreUnavailableException(
-            $"the exporter holds {pending.Held} bytes of requests waiting for the database, its limit is {pending.Max} ({PartialExporterOptions.Section}:MaxPendingBytes); retry later");
     }
 
     /// <returns>The bytes the accepted rows hold.</returns>

@@ -11,14 +11,18 @@ namespace PartialCollector.Exporter.Otlp;
 /// OTLP/gRPC <c>LogsService/Export</c>: a thin layer over <see cref="LogIngestionService"/>, bound by
 /// <see cref="LogsGrpcMethodProvider"/>.
 /// </summary>
-public sealed class LogsGrpcService(LogIngestionService ingestion)
+public sealed class LogsGrpcService(LogIngestionService ingestion, PendingBytesLimit pending)
 {
     public async Task<ExportLogsServiceResponse> Export(ExportLogsServiceRequest request, ServerCallContext context)
     {
+        var http = context.GetHttpContext();
+
+        // Reserved by GrpcMessageReservation before the message was read; released by it after the answer.
+        var reserved = http.Features.Get<PendingBytesLimit.Reservation>();
+        using var own = reserved is null ? pending.Begin() : null;
         try
         {
-            var tenant = TenantAuthenticationHandler.TenantOf(context.GetHttpContext().User);
-            return await ingestion.IngestAsync(request, request.CalculateSize(), tenant, context.CancellationToken);
+            return await ingestion.IngestAsync(request, reserved ?? own!, TenantAuthenticationHandler.TenantOf(http.User), context.CancellationToken);
         }
         catch (StoreUnavailableException e)
         {

@@ -1,8 +1,5 @@
-using System.Buffers;
 using System.Globalization;
-using System.IO.Compression;
 using Google.Protobuf;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Proto.Collector.Logs.V1;
 using PartialCollector.Core.Codecs.Json;
@@ -29,66 +26,22 @@ public static class OtlpHttpLogsEndpoint
         HttpContext context, LogIngestionService ingestion, PendingBytesLimit pending, ExporterMetrics metrics, IOptions<PartialExporterOptions> options)
     {
         var settings = options.Value;
-        if (pending.IsExceeded)
-        {
-            metrics.Refused("memory_limit");
-            // Refused before the body is read: under back-pressure a request costs nothing but this answer.
-            context.Response.Headers.RetryAfter = RetryAfter(settings);
-            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"the exporter is at its memory limit ({PartialExporterOptions.Section}:MaxPendingBytes); retry later", IsJson(context.Request.ContentType));
-            return;
-        }
-
         var json = IsJson(context.Request.ContentType);
-        if (!json && !IsProtobuf(context.Request.ContentType))
+        using var reservation = pending.Begin();
+        using var read = await OtlpHttpBody.ReadAsync(context, settings, reservation);
+        if (read.Error is { } error)
         {
-            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, $"Content-Type must be {ProtobufType} or {JsonType}", json: false);
-            return;
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = settings.MaxRequestBodySize;
-        }
-
-        if (context.Request.ContentLength > settings.MaxRequestBodySize)
-        {
-            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"body is larger than {settings.MaxRequestBodySize} bytes", json);
-            return;
-        }
-
-        var encoding = context.Request.Headers.ContentEncoding.ToString();
-        if (encoding.Length > 0 && !encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
-        {
-            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, $"Content-Encoding '{encoding}' is not supported (gzip or none)", json);
-            return;
-        }
-
-        using var body = new PooledBuffer();
-        try
-        {
-            var source = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase)
-                ? new GZipStream(context.Request.Body, CompressionMode.Decompress, leaveOpen: true)
-                : context.Request.Body;
-            await using (source.ConfigureAwait(false))
+            if (error.Status == StatusCodes.Status503ServiceUnavailable)
             {
-                var cap = encoding.Length > 0 ? settings.MaxDecompressedBodySize : settings.MaxRequestBodySize;
-                if (!await body.ReadAllAsync(source, cap, context.RequestAborted))
-                {
-                    await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"body is larger than {cap} bytes", json);
-                    return;
-                }
+                metrics.Refused("memory_limit");
+                context.Response.Headers.RetryAfter = RetryAfter(settings);
             }
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"body is larger than {settings.MaxRequestBodySize} bytes", json);
+
+            await OtlpHttpStatus.WriteAsync(context, error.Status, error.Message, json);
             return;
         }
-        catch (InvalidDataException e)
-        {
-            await OtlpHttpStatus.WriteAsync(context, StatusCodes.Status400BadRequest, $"body is not valid gzip: {e.Message}", json);
-            return;
-        }
+
+        var body = read.Body!;
 
         ExportLogsServiceRequest request;
         try
@@ -106,7 +59,7 @@ public static class OtlpHttpLogsEndpoint
         ExportLogsServiceResponse response;
         try
         {
-            response = await ingestion.IngestAsync(request, body.Span.Length, TenantAuthenticationHandler.TenantOf(context.User), context.RequestAborted);
+            response = await ingestion.IngestAsync(request, reservation, TenantAuthenticationHandler.TenantOf(context.User), context.RequestAborted);
         }
         catch (StoreUnavailableException e)
         {
@@ -134,49 +87,5 @@ public static class OtlpHttpLogsEndpoint
     private static string RetryAfter(PartialExporterOptions settings) =>
         ((int)Math.Ceiling(settings.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
-    private static bool IsProtobuf(string? contentType) =>
-        contentType is not null && contentType.StartsWith(ProtobufType, StringComparison.OrdinalIgnoreCase);
-
     private static bool IsJson(string? contentType) => OtlpHttpStatus.IsJson(contentType);
-
-    /// <summary>A growable buffer from the shared pool, so large bodies don't each allocate their full size twice.</summary>
-    private sealed class PooledBuffer : IDisposable
-    {
-        private byte[] buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        private int length;
-
-        public ReadOnlySpan<byte> Span => buffer.AsSpan(0, length);
-
-        /// <returns>false when the stream holds more than <paramref name="cap"/> bytes.</returns>
-        public async Task<bool> ReadAllAsync(Stream stream, long cap, CancellationToken cancellationToken)
-        {
-            while (true)
-            {
-                if (length == buffer.Length && length < cap)
-                {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(cap, (long)buffer.Length * 2));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                var room = (int)Math.Min(buffer.Length - length, cap - length);
-                if (room == 0)
-                {
-                    // Full at the cap: one more byte means too large.
-                    return await stream.ReadAsync(new byte[1], cancellationToken) == 0;
-                }
-
-                var read = await stream.ReadAsync(buffer.AsMemory(length, room), cancellationToken);
-                if (read == 0)
-                {
-                    return true;
-                }
-
-                length += read;
-            }
-        }
-
-        public void Dispose() => ArrayPool<byte>.Shared.Return(buffer);
-    }
 }

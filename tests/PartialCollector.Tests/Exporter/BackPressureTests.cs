@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using PartialCollector.Core.Model;
 using PartialCollector.Exporter.Ingestion;
 using PartialCollector.Tests.Infrastructure;
@@ -40,10 +39,7 @@ public sealed class BackPressureTests : IAsyncLifetime
     public async Task RequestsBeyondTheMemoryLimitAreRefusedAtOnceAndTheOthersCommitted()
     {
         var limit = exporter.Services.GetRequiredService<PendingBytesLimit>();
-        await using var blocker = new NpgsqlConnection(exporter.ConnectionString);
-        await blocker.OpenAsync();
-        await using var transaction = await blocker.BeginTransactionAsync();
-        await new NpgsqlCommand("LOCK TABLE partial_traces IN SHARE ROW EXCLUSIVE MODE", blocker, transaction).ExecuteNonQueryAsync();
+        await using var tableLock = await TableLock.TakeAsync(exporter.ConnectionString);
 
         // Each request holds about 40 KB (its body, then its row) until the database takes it.
         var waiting = new List<(SpanKey Key, Task<LogsClient.Answer> Answer)>();
@@ -73,7 +69,7 @@ public sealed class BackPressureTests : IAsyncLifetime
         Assert.DoesNotContain(waiting, w => w.Answer.IsCompletedSuccessfully && w.Answer.Result.Acknowledged);
 
         // Released: everything that was taken is committed; a request refused after its body was read got 503 too.
-        await transaction.RollbackAsync();
+        await tableLock.DisposeAsync();
         var acknowledged = 0;
         foreach (var (key, answer) in waiting)
         {

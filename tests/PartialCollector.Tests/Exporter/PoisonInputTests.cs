@@ -104,23 +104,6 @@ public sealed class PoisonInputTests : IAsyncLifetime
         Assert.Equal(0, await exporter.Table.CountAsync());
     }
 
-    private static OpenTelemetry.Proto.Logs.V1.LogRecord Amplifier(int spans)
-    {
-        var traces = Traces(Spans.NewKey());
-        for (var i = 1; i < spans; i++)
-        {
-            traces.ResourceSpans[0].ScopeSpans[0].Spans.Add(Spans.NewSpan(Spans.NewKey()));
-        }
-
-        var record = Heartbeat(traces);
-        for (var i = 0; i < 200; i++)
-        {
-            record.Attributes.Add(Attribute($"attribute.{i}", new string('a', 1000)));
-        }
-
-        return record;
-    }
-
     /// <summary>Each poison input, with the reason its record must be rejected for ("400" for the whole request), or null when any non-5xx answer will do.</summary>
     private IEnumerable<(string Name, string? Expected, Func<Task<LogsClient.Answer>> Send)> Poison()
     {

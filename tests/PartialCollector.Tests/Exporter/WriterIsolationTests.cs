@@ -1,7 +1,6 @@
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using Npgsql;
 using PartialCollector.Core.Model;
 using PartialCollector.Core.Telemetry;
 using PartialCollector.Tests.Infrastructure;
@@ -52,10 +51,7 @@ public sealed class WriterIsolationTests : IAsyncLifetime
             exporter.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), PartialCollectorTelemetry.MeterName, "partial.exporter.rows.unwritable");
 
         // Hold the table so the first write waits and the rest queue up behind it.
-        await using var blocker = new NpgsqlConnection(exporter.ConnectionString);
-        await blocker.OpenAsync();
-        await using var transaction = await blocker.BeginTransactionAsync();
-        await new NpgsqlCommand("LOCK TABLE partial_traces IN SHARE ROW EXCLUSIVE MODE", blocker, transaction).ExecuteNonQueryAsync();
+        await using var tableLock = await TableLock.TakeAsync(exporter.ConnectionString);
 
         var goodKeys = Enumerable.Range(0, 20).Select(_ => Spans.NewKey()).ToList();
         var poisonKey = new SpanKey(Spans.NewKey().TraceId, PoisonSpanId);
@@ -66,7 +62,7 @@ public sealed class WriterIsolationTests : IAsyncLifetime
             () => Task.FromResult(accepted.GetMeasurementSnapshot().Sum(m => m.Value)),
             n => n == goodKeys.Count + 2,
             what: "every request decoded and queued");
-        await transaction.RollbackAsync();
+        await tableLock.DisposeAsync();
 
         var answers = await Task.WhenAll(good);
         Assert.All(answers, a => Assert.True(a.Acknowledged, $"good request answered {a}"));

@@ -24,10 +24,15 @@ public sealed class LogsClient : IDisposable
     /// Makes the handler of each transport (TLS trust, client certificates); the default handlers otherwise.
     /// </param>
     public LogsClient(ExporterHost exporter, string? apiKey = null, Func<HttpMessageHandler>? handler = null)
+        : this(exporter.GrpcEndpoint, exporter.HttpEndpoint, apiKey, handler)
     {
-        channel = GrpcChannel.ForAddress(exporter.GrpcEndpoint, new GrpcChannelOptions { MaxSendMessageSize = null, HttpHandler = handler?.Invoke() });
+    }
+
+    public LogsClient(Uri grpcEndpoint, Uri httpEndpoint, string? apiKey = null, Func<HttpMessageHandler>? handler = null)
+    {
+        channel = GrpcChannel.ForAddress(grpcEndpoint, new GrpcChannelOptions { MaxSendMessageSize = null, HttpHandler = handler?.Invoke() });
         grpc = new LogsService.LogsServiceClient(channel);
-        http = new HttpClient(handler?.Invoke() ?? new HttpClientHandler()) { BaseAddress = exporter.HttpEndpoint, Timeout = TimeSpan.FromSeconds(60) };
+        http = new HttpClient(handler?.Invoke() ?? new HttpClientHandler()) { BaseAddress = httpEndpoint, Timeout = TimeSpan.FromSeconds(60) };
         if (apiKey is not null)
         {
             headers.Add("authorization", $"Bearer {apiKey}");

@@ -39,6 +39,24 @@ public static class PartialLogs
     };
 
     public static TracesData Traces(SpanKey key, string name = "work") => Spans.Traces(Spans.NewSpan(key, name));
+
+    /// <summary>A heartbeat whose record carries 200 KB of attributes and <paramref name="spans"/> spans: each span would be stored with all of them.</summary>
+    public static LogRecord Amplifier(int spans)
+    {
+        var traces = Traces(Spans.NewKey());
+        for (var i = 1; i < spans; i++)
+        {
+            traces.ResourceSpans[0].ScopeSpans[0].Spans.Add(Spans.NewSpan(Spans.NewKey()));
+        }
+
+        var record = Heartbeat(traces);
+        for (var i = 0; i < 200; i++)
+        {
+            record.Attributes.Add(Attribute($"attribute.{i}", new string('a', 1000)));
+        }
+
+        return record;
+    }
 }
 
 public static class LogRecordExtensions
