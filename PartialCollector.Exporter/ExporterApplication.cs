@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
 using PartialCollector.Core.Codecs;
 using PartialCollector.Core.Storage;
+using PartialCollector.Core.Tenants;
 using PartialCollector.Exporter.Ingestion;
 using PartialCollector.Exporter.Otlp;
 using PartialCollector.Exporter.Telemetry;
@@ -66,7 +67,7 @@ public static partial class ExporterApplication
         builder.Services.AddSingleton<GroupCommitWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GroupCommitWriter>());
         builder.Services.AddSingleton<LogIngestionService>();
-        builder.Services.AddSingleton<TenantDirectory>();
+        builder.Services.AddSingleton(sp => new TenantDirectory(sp.GetRequiredService<IOptions<PartialExporterOptions>>().Value.Tenants));
         builder.Services.AddSingleton<TenantRateLimiter>();
         builder.Services.AddSingleton<TenantSpanQuota>();
         builder.Services.AddAuthentication(TenantAuthenticationHandler.SchemeName)

@@ -1,4 +1,5 @@
 using PartialCollector.Core.Codecs;
+using PartialCollector.Core.Tenants;
 using PartialCollector.Exporter.Tenants;
 
 namespace PartialCollector.Exporter;

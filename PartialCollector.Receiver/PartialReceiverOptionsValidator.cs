@@ -9,6 +9,12 @@ public sealed class PartialReceiverOptionsValidator : IValidateOptions<PartialRe
     private const int MinBatchBytes = 64 * 1024;
     private const int MaxBatchBytes = 64 * 1024 * 1024;
 
+    // The transports own these: a tenant header must not rewrite how the request is framed, encoded or routed.
+    private static readonly HashSet<string> TransportHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "host", "content-type", "content-length", "content-encoding", "transfer-encoding", "connection", "te", "upgrade", "user-agent",
+    };
+
     public ValidateOptionsResult Validate(string? name, PartialReceiverOptions options)
     {
         var failures = new List<string>();
@@ -95,6 +101,21 @@ public sealed class PartialReceiverOptionsValidator : IValidateOptions<PartialRe
             failures.Add($"{d}:Headers must be key=value pairs separated by commas: {e.Message}.");
         }
 
+        if (downstream.RoutesByTenant && TenantHeaderProblem(downstream.TenantHeader!) is { } problem)
+        {
+            failures.Add($"{d}:TenantHeader {problem} (got '{downstream.TenantHeader}').");
+        }
+
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
     }
+
+    private static string? TenantHeaderProblem(string name) => name switch
+    {
+        _ when name.StartsWith(':') => "must be a header name, not a pseudo-header",
+        _ when !HeaderText.IsToken(name) => "must be a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~, nothing else)",
+        _ when name.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase) => "must not start with grpc-, which gRPC reserves",
+        _ when name.EndsWith("-bin", StringComparison.OrdinalIgnoreCase) => "must not end in -bin, which gRPC keeps for binary values",
+        _ when TransportHeaders.Contains(name) => "must not be a header the transport sets",
+        _ => null,
+    };
 }

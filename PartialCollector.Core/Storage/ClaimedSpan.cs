@@ -9,6 +9,7 @@ namespace PartialCollector.Core.Storage;
 /// <param name="Lease">The <c>expires_at</c> the claim set; the row is ours while it still holds it.</param>
 /// <param name="OriginalExpiresAt">The <c>expires_at</c> before the claim, restored on release.</param>
 /// <param name="ClaimedAt">The database time of the claim (the collection time).</param>
+/// <param name="Tenant">The tenant that wrote the span; null for rows written without one.</param>
 public sealed record ClaimedSpan(
     SpanKey Key,
     byte[] Trace,
@@ -16,4 +17,5 @@ public sealed record ClaimedSpan(
     long? HeartbeatUnixNano,
     DateTime Lease,
     DateTime OriginalExpiresAt,
-    DateTime ClaimedAt);
+    DateTime ClaimedAt,
+    string? Tenant = null);

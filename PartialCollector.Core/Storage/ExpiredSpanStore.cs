@@ -31,7 +31,8 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
                 reader.IsDBNull(4) ? null : reader.GetInt64(4),
                 reader.GetFieldValue<DateTime>(5),
                 reader.GetFieldValue<DateTime>(6),
-                reader.GetFieldValue<DateTime>(7)));
+                reader.GetFieldValue<DateTime>(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8)));
         }
 
         return claimed;
@@ -112,7 +113,8 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
                 TextArray(spans.ConvertAll(s => s.Key.SpanId)),
                 new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, TypedValue = spans.ConvertAll(s => s.Trace).ToArray() },
                 TimeArray(spans.ConvertAll(s => s.Timestamp)),
-                TextArray(settlement.Copies.ConvertAll(d => d.Reason))));
+                TextArray(settlement.Copies.ConvertAll(d => d.Reason)),
+                NullableTextArray(spans.ConvertAll(s => s.Tenant))));
         }
 
         if (settlement.Delivered.Count > 0)
@@ -156,6 +158,9 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
     private static long ToMicros(TimeSpan value) => value.Ticks / (TimeSpan.TicksPerMillisecond / 1000);
 
     private static NpgsqlParameter<string[]> TextArray(List<string> values) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = values.ToArray() };
+
+    private static NpgsqlParameter<string?[]> NullableTextArray(List<string?> values) =>
         new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = values.ToArray() };
 
     private static NpgsqlParameter<DateTime[]> TimeArray(List<DateTime> values) =>

@@ -24,7 +24,7 @@ internal static class GcPathSql
         FROM due
         WHERE p.trace_id = due.trace_id AND p.span_id = due.span_id
         RETURNING p.trace_id, p.span_id, p.trace, p."timestamp", p.heartbeat_unix_nano,
-                  p.expires_at AS lease, due.expires_at AS original_expires_at, now() AS claimed_at
+                  p.expires_at AS lease, due.expires_at AS original_expires_at, now() AS claimed_at, p.tenant
         """;
 
     // Delivered: forget the spans, unless a heartbeat refreshed them meanwhile.
@@ -45,24 +45,24 @@ internal static class GcPathSql
           AND p.expires_at = u.lease AND p."timestamp" = u.ts
         """;
 
-    // Permanently rejected or undecodable: move the row, as stored, to the dead letters with the reason.
+    // Permanently rejected or undecodable: move the row, as stored (its tenant too), to the dead letters with the reason.
     public const string MoveToDeadLetters = """
         WITH moved AS (
             DELETE FROM partial_traces p
             USING unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[]) AS u(trace_id, span_id, lease, ts, reason)
             WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
               AND p.expires_at = u.lease AND p."timestamp" = u.ts
-            RETURNING p.trace_id, p.span_id, p.trace, p."timestamp", u.reason)
-        INSERT INTO partial_dead_letters (trace_id, span_id, trace, "timestamp", reason)
-        SELECT trace_id, span_id, trace, "timestamp", reason FROM moved
+            RETURNING p.trace_id, p.span_id, p.trace, p."timestamp", u.reason, p.tenant)
+        INSERT INTO partial_dead_letters (trace_id, span_id, trace, "timestamp", reason, tenant)
+        SELECT trace_id, span_id, trace, "timestamp", reason, tenant FROM moved
         """;
 
     // Delivered but rejected in part: OTLP's partial success says how many spans, not which, so every span
-    // of the request is kept here for inspection (they are also deleted as delivered).
+    // of the request is kept here for inspection, with the tenant the claim read (they are also deleted as delivered).
     public const string CopyToDeadLetters = """
-        INSERT INTO partial_dead_letters (trace_id, span_id, trace, "timestamp", reason)
-        SELECT u.trace_id, u.span_id, u.trace, u.ts, u.reason
-        FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[], $5::text[]) AS u(trace_id, span_id, trace, ts, reason)
+        INSERT INTO partial_dead_letters (trace_id, span_id, trace, "timestamp", reason, tenant)
+        SELECT u.trace_id, u.span_id, u.trace, u.ts, u.reason, u.tenant
+        FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[], $5::text[], $6::text[]) AS u(trace_id, span_id, trace, ts, reason, tenant)
         """;
 
     // Expired but not yet delivered (leased rows excluded: they are in flight). Both read the expires_at

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using PartialCollector.Core.Tenants;
 
 namespace PartialCollector.Exporter.Tenants;
 

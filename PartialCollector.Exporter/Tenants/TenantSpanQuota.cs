@@ -1,4 +1,5 @@
 using PartialCollector.Core.Storage;
+using PartialCollector.Core.Tenants;
 
 namespace PartialCollector.Exporter.Tenants;
 

@@ -9,7 +9,9 @@ namespace PartialCollector.Receiver.Collection;
 /// Sends one claimed batch downstream and says what became of each row. The batch goes out in requests under
 /// <c>MaxBatchBytes</c>; a request refused as too large or rejected for good is split in halves and retried, down
 /// to single spans, so one bad span is dead-lettered with the reason and never holds back the others. A retryable
-/// failure stops the batch: what was not delivered is handed back.
+/// failure stops the batch: what was not delivered is handed back. With <c>Downstream:TenantHeader</c> set, each
+/// tenant's rows go out in requests of their own, carrying that header with the tenant's name; the byte bound and the
+/// halving apply within each tenant's part.
 /// </summary>
 public sealed partial class BatchSender(
     SpanDecorator decorator,
@@ -27,9 +29,10 @@ public sealed partial class BatchSender(
         string? failure = null;
 
         // Depth first, in claim order: a split's halves go next, so the oldest rows are sent first.
-        var pending = new Stack<List<ClaimedSpan>>(ByteBoundedSlices.Cut(batch.Rows, settings.MaxBatchBytes).AsEnumerable().Reverse());
-        while (pending.TryPop(out var rows))
+        var pending = new Stack<TenantRows>(Slices(batch, settings, settlement).AsEnumerable().Reverse());
+        while (pending.TryPop(out var next))
         {
+            var rows = next.Rows;
             if (failure is null && LeaseRunsOutDuringASend(batch, settings))
             {
                 failure = $"the claim's lease ({settings.Lease}) could run out during the next send; handed back";
@@ -53,12 +56,12 @@ public sealed partial class BatchSender(
             // then measure the request (which costs a pass over it) rather than send what is known to be too large.
             if (sendable.Count > 1 && decorated.SpanCount > sendable.Count && decorated.Request.CalculateSize() > settings.MaxBatchBytes)
             {
-                PushHalves(pending, sendable);
+                PushHalves(pending, next.Tenant, sendable);
                 continue;
             }
 
             requests++;
-            switch (await ExportAsync(decorated, cancellationToken))
+            switch (await ExportAsync(new ExportRequest(decorated.Request, HeadersOf(next.Tenant, settings.Downstream)), cancellationToken))
             {
                 case ExportOutcome.Delivered delivered:
                     health.Succeeded(timeProvider.GetUtcNow());
@@ -66,7 +69,7 @@ public sealed partial class BatchSender(
                     break;
                 case ExportOutcome.TooLarge or ExportOutcome.Rejected when sendable.Count > 1:
                     LogSplit(sendable.Count);
-                    PushHalves(pending, sendable);
+                    PushHalves(pending, next.Tenant, sendable);
                     break;
                 case ExportOutcome.TooLarge tooLarge:
                     health.Failed(tooLarge.Reason);
@@ -88,11 +91,35 @@ public sealed partial class BatchSender(
         return new BatchOutcome(settlement, requests, failure);
     }
 
-    private async Task<ExportOutcome> ExportAsync(DecoratedBatch decorated, CancellationToken cancellationToken)
+    /// <summary>
+    /// The batch cut into requests: by tenant when requests are routed by tenant, then each part by bytes. A tenant
+    /// whose name cannot travel in a header (another writer stored it) cannot be routed: its rows are dead-lettered.
+    /// </summary>
+    private List<TenantRows> Slices(ClaimedBatch batch, PartialReceiverOptions settings, Settlement settlement)
+    {
+        var slices = new List<TenantRows>();
+        foreach (var part in TenantParts.Split(batch.Rows, settings.Downstream.RoutesByTenant))
+        {
+            if (part.Tenant is { } tenant && !HeaderText.IsPlainValue(tenant))
+            {
+                DeadLetter(settlement, part.Rows, $"tenant '{tenant}' cannot travel in the {settings.Downstream.TenantHeader} header");
+                continue;
+            }
+
+            slices.AddRange(ByteBoundedSlices.Cut(part.Rows, settings.MaxBatchBytes).Select(rows => new TenantRows(part.Tenant, rows)));
+        }
+
+        return slices;
+    }
+
+    private static IReadOnlyList<KeyValuePair<string, string>> HeadersOf(string? tenant, DownstreamOptions downstream) =>
+        tenant is not null && downstream.RoutesByTenant ? [new(downstream.TenantHeader!, tenant)] : [];
+
+    private async Task<ExportOutcome> ExportAsync(ExportRequest request, CancellationToken cancellationToken)
     {
         try
         {
-            return await exporter.ExportAsync(decorated.Request, cancellationToken);
+            return await exporter.ExportAsync(request, cancellationToken);
         }
         catch (Exception e)
         {
@@ -131,11 +158,11 @@ public sealed partial class BatchSender(
         LogRejected(rows.Count, reason);
     }
 
-    private static void PushHalves(Stack<List<ClaimedSpan>> pending, List<ClaimedSpan> rows)
+    private static void PushHalves(Stack<TenantRows> pending, string? tenant, List<ClaimedSpan> rows)
     {
         var half = rows.Count / 2;
-        pending.Push(rows[half..]);
-        pending.Push(rows[..half]);
+        pending.Push(new TenantRows(tenant, rows[half..]));
+        pending.Push(new TenantRows(tenant, rows[..half]));
     }
 
     [LoggerMessage(LogLevel.Warning, "Downstream export of {Spans} spans failed, will retry: {Reason}")]

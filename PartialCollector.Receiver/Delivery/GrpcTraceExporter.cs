@@ -10,8 +10,10 @@ public sealed class GrpcTraceExporter : ITraceExporter, IDisposable
 {
     private readonly GrpcChannel channel;
     private readonly TraceService.TraceServiceClient client;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> configuredHeaders;
     private readonly Metadata headers;
     private readonly TimeSpan timeout;
+    private readonly bool gzip;
     private readonly TimeProvider timeProvider;
 
     public GrpcTraceExporter(IOptions<PartialReceiverOptions> options, TimeProvider timeProvider)
@@ -37,25 +39,18 @@ public sealed class GrpcTraceExporter : ITraceExporter, IDisposable
             },
         });
         client = new TraceService.TraceServiceClient(channel);
-        headers = [];
-        foreach (var (key, value) in OtlpHeaders.Parse(downstream.Headers))
-        {
-            headers.Add(key.ToLowerInvariant(), value);
-        }
-
-        if (downstream.UsesGzip)
-        {
-            // Grpc.Net.Client's documented per-call switch for request compression.
-            headers.Add("grpc-internal-encoding-request", "gzip");
-        }
+        gzip = downstream.UsesGzip;
+        configuredHeaders = OtlpHeaders.Parse(downstream.Headers);
+        headers = MetadataOf(configuredHeaders);
     }
 
-    public async Task<ExportOutcome> ExportAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+    public async Task<ExportOutcome> ExportAsync(ExportRequest request, CancellationToken cancellationToken)
     {
         try
         {
             var deadline = timeProvider.GetUtcNow().UtcDateTime + timeout;
-            var response = await client.ExportAsync(request, new CallOptions(headers, deadline, cancellationToken));
+            var metadata = request.Headers.Count == 0 ? headers : MetadataOf(RequestHeaders.Merge(configuredHeaders, request.Headers));
+            var response = await client.ExportAsync(request.Traces, new CallOptions(metadata, deadline, cancellationToken));
             return response.PartialSuccess is { RejectedSpans: > 0 } partial
                 ? new ExportOutcome.Delivered(partial.RejectedSpans, partial.ErrorMessage)
                 : new ExportOutcome.Delivered(0, response.PartialSuccess?.ErrorMessage is { Length: > 0 } warning ? warning : null);
@@ -67,6 +62,24 @@ public sealed class GrpcTraceExporter : ITraceExporter, IDisposable
     }
 
     public void Dispose() => channel.Dispose();
+
+    // gRPC metadata keys are lowercase.
+    private Metadata MetadataOf(IEnumerable<KeyValuePair<string, string>> pairs)
+    {
+        var metadata = new Metadata();
+        foreach (var (key, value) in pairs)
+        {
+            metadata.Add(key.ToLowerInvariant(), value);
+        }
+
+        if (gzip)
+        {
+            // Grpc.Net.Client's documented per-call switch for request compression.
+            metadata.Add("grpc-internal-encoding-request", "gzip");
+        }
+
+        return metadata;
+    }
 
     /// <summary>
     /// OTLP's retryable codes, plus the ones that describe the deployment rather than the data

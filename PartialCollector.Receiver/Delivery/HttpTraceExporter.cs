@@ -36,14 +36,14 @@ public sealed class HttpTraceExporter : ITraceExporter
         return new Uri(trimmed.EndsWith(TracesPath, StringComparison.OrdinalIgnoreCase) ? trimmed : trimmed + TracesPath);
     }
 
-    public async Task<ExportOutcome> ExportAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+    public async Task<ExportOutcome> ExportAsync(ExportRequest request, CancellationToken cancellationToken)
     {
         try
         {
             var client = clients.CreateClient(ReceiverApplication.DownstreamHttpClient);
             client.Timeout = timeout;
-            using var message = new HttpRequestMessage(HttpMethod.Post, target) { Content = Body(request) };
-            foreach (var (key, value) in headers)
+            using var message = new HttpRequestMessage(HttpMethod.Post, target) { Content = Body(request.Traces) };
+            foreach (var (key, value) in RequestHeaders.Merge(headers, request.Headers))
             {
                 message.Headers.TryAddWithoutValidation(key, value);
             }

@@ -8,13 +8,13 @@ public sealed class DelegateTraceExporter(Func<ExportTraceServiceRequest, Task<E
 {
     public List<ExportTraceServiceRequest> Requests { get; } = [];
 
-    public async Task<ExportOutcome> ExportAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+    public async Task<ExportOutcome> ExportAsync(ExportRequest request, CancellationToken cancellationToken)
     {
         lock (Requests)
         {
-            Requests.Add(request.Clone());
+            Requests.Add(request.Traces.Clone());
         }
 
-        return await export(request);
+        return await export(request.Traces);
     }
 }

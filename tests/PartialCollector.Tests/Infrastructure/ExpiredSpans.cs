@@ -8,7 +8,9 @@ namespace PartialCollector.Tests.Infrastructure;
 public static class ExpiredSpans
 {
     /// <param name="paddingBytes">Size of an attribute added to each span, for large spans.</param>
-    public static async Task<List<SpanKey>> SeedAsync(string connectionString, int count, string name = "crashed", long observed = 0, int paddingBytes = 0)
+    /// <param name="tenant">The tenant that writes them, as the Exporter records an authenticated tenant; null for none.</param>
+    public static async Task<List<SpanKey>> SeedAsync(
+        string connectionString, int count, string name = "crashed", long observed = 0, int paddingBytes = 0, string? tenant = null)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var store = new SpanWriteStore(dataSource);
@@ -20,9 +22,10 @@ public static class ExpiredSpans
             {
                 var key = Spans.NewKey();
                 keys.Add(key);
-                batch.Add(paddingBytes > 0
+                var heartbeat = paddingBytes > 0
                     ? Spans.PaddedHeartbeat(key, TimeSpan.FromSeconds(1), paddingBytes, name)
-                    : Spans.Heartbeat(key, TimeSpan.FromSeconds(1), observed, name));
+                    : Spans.Heartbeat(key, TimeSpan.FromSeconds(1), observed, name);
+                Assert.True(batch.TryAddRange([heartbeat], tenant));
             }
 
             await store.WriteAsync(batch, 3, TimeSpan.FromMinutes(5), CancellationToken.None);
@@ -56,6 +59,22 @@ public static class ExpiredSpans
         return reasonContains is null
             ? await table.CountAsync("partial_dead_letters")
             : await table.ScalarAsync<long>("SELECT count(*) FROM partial_dead_letters WHERE reason LIKE @r", ("r", $"%{reasonContains}%"));
+    }
+
+    /// <summary>Each dead letter's span id and tenant (null for none).</summary>
+    public static async Task<Dictionary<string, string?>> DeadLetterTenantsAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT span_id, tenant FROM partial_dead_letters", connection);
+        var tenants = new Dictionary<string, string?>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            tenants.Add(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+        }
+
+        return tenants;
     }
 
     public static async Task<List<string>> DeadLetterReasonsAsync(string connectionString)

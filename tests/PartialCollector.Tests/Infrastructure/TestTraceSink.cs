@@ -54,6 +54,9 @@ public sealed class TestTraceSink : IAsyncDisposable
 
     public ConcurrentDictionary<SpanKey, int> Received { get; } = new();
 
+    /// <summary>Every request that reached the sink, in arrival order, with its headers and spans.</summary>
+    public ConcurrentQueue<SinkRequest> Log { get; } = new();
+
     public int Requests => requests;
 
     public int FailedRequests => failedRequests;
@@ -102,7 +105,8 @@ public sealed class TestTraceSink : IAsyncDisposable
         ExportTraceServiceResponse response;
         try
         {
-            response = await new Service(this).Export(ExportTraceServiceRequest.Parser.ParseFrom(source), null!);
+            var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
+            response = Export(ExportTraceServiceRequest.Parser.ParseFrom(source), headers);
         }
         catch (RpcException e)
         {
@@ -114,43 +118,58 @@ public sealed class TestTraceSink : IAsyncDisposable
         await context.Response.Body.WriteAsync(response.ToByteArray());
     }
 
+    private ExportTraceServiceResponse Export(ExportTraceServiceRequest request, Dictionary<string, string> headers)
+    {
+        Interlocked.Increment(ref requests);
+        var spans = request.ResourceSpans.SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans).ToList();
+        var keys = spans.ConvertAll(span => new SpanKey(Convert.ToHexStringLower(span.TraceId.Span), Convert.ToHexStringLower(span.SpanId.Span)));
+        if (FailWith is { } status)
+        {
+            Refuse(headers, keys);
+            throw new RpcException(new Status(status, "test sink told to fail"));
+        }
+
+        if (RejectSpanNamed is { } name && spans.Any(s => s.Name == name))
+        {
+            Refuse(headers, keys);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"test sink rejects spans named '{name}'"));
+        }
+
+        var size = request.CalculateSize();
+        for (var largest = LargestRequest; size > largest; largest = LargestRequest)
+        {
+            Interlocked.CompareExchange(ref largestRequest, size, largest);
+        }
+
+        foreach (var key in keys)
+        {
+            Received.AddOrUpdate(key, 1, (_, n) => n + 1);
+        }
+
+        Log.Enqueue(new SinkRequest(headers, keys, Accepted: true));
+        var response = new ExportTraceServiceResponse();
+        if (RejectSpans > 0)
+        {
+            response.PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = RejectSpans, ErrorMessage = "test sink rejected some" };
+        }
+
+        return response;
+    }
+
+    private void Refuse(Dictionary<string, string> headers, List<SpanKey> keys)
+    {
+        Interlocked.Increment(ref failedRequests);
+        Log.Enqueue(new SinkRequest(headers, keys, Accepted: false));
+    }
+
     private sealed class Service(TestTraceSink sink) : TraceService.TraceServiceBase
     {
-        public override Task<ExportTraceServiceResponse> Export(ExportTraceServiceRequest request, ServerCallContext context)
-        {
-            Interlocked.Increment(ref sink.requests);
-            if (sink.FailWith is { } status)
-            {
-                Interlocked.Increment(ref sink.failedRequests);
-                throw new RpcException(new Status(status, "test sink told to fail"));
-            }
+        // gRPC metadata keys arrive lowercase; a key sent twice is joined as HTTP would.
+        public override Task<ExportTraceServiceResponse> Export(ExportTraceServiceRequest request, ServerCallContext context) =>
+            Task.FromResult(sink.Export(
+                request,
+                context.RequestHeaders.GroupBy(h => h.Key).ToDictionary(g => g.Key, g => string.Join(",", g.Select(ValueOf)))));
 
-            var spans = request.ResourceSpans.SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans).ToList();
-            if (sink.RejectSpanNamed is { } name && spans.Any(s => s.Name == name))
-            {
-                Interlocked.Increment(ref sink.failedRequests);
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"test sink rejects spans named '{name}'"));
-            }
-
-            var size = request.CalculateSize();
-            for (var largest = sink.LargestRequest; size > largest; largest = sink.LargestRequest)
-            {
-                Interlocked.CompareExchange(ref sink.largestRequest, size, largest);
-            }
-
-            foreach (var span in spans)
-            {
-                var key = new SpanKey(Convert.ToHexStringLower(span.TraceId.Span), Convert.ToHexStringLower(span.SpanId.Span));
-                sink.Received.AddOrUpdate(key, 1, (_, n) => n + 1);
-            }
-
-            var response = new ExportTraceServiceResponse();
-            if (sink.RejectSpans > 0)
-            {
-                response.PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = sink.RejectSpans, ErrorMessage = "test sink rejected some" };
-            }
-
-            return Task.FromResult(response);
-        }
+        private static string ValueOf(Metadata.Entry entry) => entry.IsBinary ? Convert.ToBase64String(entry.ValueBytes) : entry.Value;
     }
 }

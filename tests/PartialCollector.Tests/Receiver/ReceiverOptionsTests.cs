@@ -21,6 +21,12 @@ public sealed class ReceiverOptionsTests
     [InlineData("PartialReceiver:Downstream:Compression", "zstd", "PartialReceiver:Downstream:Compression must be none or gzip")]
     [InlineData("PartialReceiver:Downstream:Endpoint", "", "PartialReceiver:Downstream:Endpoint is required")]
     [InlineData("PartialReceiver:Downstream:Headers", "novalue", "PartialReceiver:Downstream:Headers")]
+    [InlineData("PartialReceiver:Downstream:TenantHeader", ":authority", "PartialReceiver:Downstream:TenantHeader must be a header name, not a pseudo-header")]
+    [InlineData("PartialReceiver:Downstream:TenantHeader", "X Scope OrgID", "PartialReceiver:Downstream:TenantHeader must be a valid HTTP header name")]
+    [InlineData("PartialReceiver:Downstream:TenantHeader", "x-tenant:", "PartialReceiver:Downstream:TenantHeader must be a valid HTTP header name")]
+    [InlineData("PartialReceiver:Downstream:TenantHeader", "grpc-tenant", "PartialReceiver:Downstream:TenantHeader must not start with grpc-")]
+    [InlineData("PartialReceiver:Downstream:TenantHeader", "x-tenant-bin", "PartialReceiver:Downstream:TenantHeader must not end in -bin")]
+    [InlineData("PartialReceiver:Downstream:TenantHeader", "Content-Type", "PartialReceiver:Downstream:TenantHeader must not be a header the transport sets")]
     public async Task BadValueStopsStartUpNamingTheKey(string key, string value, string message)
     {
         await using var app = ReceiverApplication.Build([], builder =>

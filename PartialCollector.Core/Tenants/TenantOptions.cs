@@ -1,7 +1,7 @@
-namespace PartialCollector.Exporter.Tenants;
+namespace PartialCollector.Core.Tenants;
 
 /// <summary>
-/// One tenant, <c>PartialExporter:Tenants:{name}</c>. Keys and thumbprints are lists so they can come from
+/// One tenant, <c>PartialExporter:Tenants:{name}</c> (the Exporter and the live view read the same section). Keys and thumbprints are lists so they can come from
 /// environment variables, user secrets or files mounted from Kubernetes secrets (<c>ApiKeys:0</c>, <c>ApiKeys:1</c>).
 /// </summary>
 public sealed class TenantOptions

@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.Options;
 
-namespace PartialCollector.Exporter.Tenants;
+namespace PartialCollector.Core.Tenants;
 
 /// <summary>
 /// Who a credential belongs to. Keys are kept as SHA-256 digests and every stored digest is compared, in
@@ -13,9 +12,9 @@ public sealed class TenantDirectory
     private readonly List<(byte[] Digest, string Tenant)> keys = [];
     private readonly Dictionary<string, string> thumbprints = new(StringComparer.OrdinalIgnoreCase);
 
-    public TenantDirectory(IOptions<PartialExporterOptions> options)
+    public TenantDirectory(IReadOnlyDictionary<string, TenantOptions> tenants)
     {
-        foreach (var (name, tenant) in options.Value.Tenants)
+        foreach (var (name, tenant) in tenants)
         {
             keys.AddRange(tenant.ApiKeys.Select(k => (Digest(k), name)));
             foreach (var thumbprint in tenant.ClientCertificateThumbprints)
@@ -24,7 +23,7 @@ public sealed class TenantDirectory
             }
         }
 
-        Tenants = options.Value.Tenants;
+        Tenants = tenants;
     }
 
     /// <summary>With no tenant configured, ingestion is open: no credential is asked for.</summary>
