@@ -33,6 +33,18 @@ var exporter = builder.AddProject<Projects.PartialCollector_Exporter>("exporter"
     .WaitForCompletion(migrator)
     .WithHttpHealthCheck("/health", endpointName: "OtlpHttp");
 
+// The development run authenticates end to end: a secret parameter holds the demo tenant's key (generated once and
+// kept in the AppHost's user secrets as Parameters:demo-tenant-key; set it there to choose it), the Exporter has it
+// as tenant "demo", and the demo workload sends it. Run mode only: a deployment's tenants are its operator's
+// (docs/deploy.md), so the manifest names no demo tenant and no key nobody holds.
+IResourceBuilder<ParameterResource>? demoTenantKey = null;
+if (builder.ExecutionContext.IsRunMode)
+{
+    // Letters and digits only: the key goes into a header value and OTEL_EXPORTER_OTLP_HEADERS as it is.
+    demoTenantKey = builder.AddParameter("demo-tenant-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+    exporter.WithEnvironment("PartialExporter__Tenants__demo__ApiKeys__0", demoTenantKey);
+}
+
 // Expired spans out, marked partial.gc = true. Its downstream defaults to OTEL_EXPORTER_OTLP_ENDPOINT and
 // OTEL_EXPORTER_OTLP_HEADERS, which the AppHost sets to the dashboard's OTLP endpoint and API key, so the
 // collected spans show on the dashboard's Traces page. Deployments set PartialReceiver__Downstream__Endpoint.
@@ -43,10 +55,13 @@ builder.AddProject<Projects.PartialCollector_Receiver>("receiver")
     .WithHttpHealthCheck("/health");
 
 // The sample workload (run mode only; never published). Off with Demo:Enabled=false.
-if (builder.ExecutionContext.IsRunMode && builder.Configuration.GetValue("Demo:Enabled", true))
+if (demoTenantKey is not null && builder.Configuration.GetValue("Demo:Enabled", true))
 {
     builder.AddProject<Projects.PartialCollector_Demo>("demo")
         .WithEnvironment("PartialDemo__Endpoint", exporter.GetEndpoint("OtlpGrpc"))
+        // OTEL_EXPORTER_OTLP_HEADERS's syntax, but a setting of the demo's own: that variable carries the
+        // dashboard's key for the demo's self-telemetry.
+        .WithEnvironment("PartialDemo__Headers", ReferenceExpression.Create($"Authorization=Bearer%20{demoTenantKey.Resource}"))
         .WaitFor(exporter);
 }
 

@@ -15,6 +15,13 @@ public sealed class DemoOptions
     [RegularExpression("^(grpc|http/protobuf)$")]
     public string Protocol { get; set; } = "grpc";
 
+    /// <summary>
+    /// Headers of the partial-span logs, in <c>OTEL_EXPORTER_OTLP_HEADERS</c>'s syntax (<c>key=value,…</c>, values
+    /// percent-encoded): the tenant's key, <c>Authorization=Bearer%20{key}</c>. A setting of its own, because this
+    /// process's <c>OTEL_EXPORTER_OTLP_HEADERS</c> carries the dashboard's key for the demo's self-telemetry.
+    /// </summary>
+    public string Headers { get; set; } = "";
+
     /// <summary>Operations running at once.</summary>
     [Range(1, 100)]
     public int Concurrency { get; set; } = 3;

@@ -52,7 +52,8 @@ public sealed class PartialSpanLogs : IDisposable
                 {
                     exporter.Endpoint = endpoint;
                     exporter.Protocol = http ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
-                    exporter.Headers = string.Empty; // not the dashboard's key the AppHost hands this process
+                    // The tenant's key (PartialDemo:Headers), not the dashboard's key the AppHost hands this process.
+                    exporter.Headers = demo.Headers;
                     processor.BatchExportProcessorOptions.ScheduledDelayMilliseconds = 250;
                 });
             }));

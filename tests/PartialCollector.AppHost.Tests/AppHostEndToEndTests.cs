@@ -6,6 +6,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Google.Protobuf;
+using Grpc.Core;
 using Grpc.Net.Client;
 using OpenTelemetry.Proto.Collector.Logs.V1;
 using OpenTelemetry.Proto.Common.V1;
@@ -18,14 +19,16 @@ namespace PartialCollector.AppHost.Tests;
 
 /// <summary>
 /// The whole system as `dotnet run` starts it, on this machine's path (no Docker: PostgreSQL from its binaries):
-/// a heartbeat sent to the Exporter over OTLP/gRPC, never followed by a stop, comes out of the Receiver into the
-/// Aspire dashboard's OTLP endpoint as a span marked <c>partial.gc = true</c>, read back through the dashboard's
-/// telemetry API.
+/// a heartbeat sent to the Exporter over OTLP/gRPC with the demo tenant's key (the AppHost's secret parameter),
+/// never followed by a stop, comes out of the Receiver into the Aspire dashboard's OTLP endpoint as a span marked
+/// <c>partial.gc = true</c>, read back through the dashboard's telemetry API; so do the demo workload's crashed
+/// operations, which it sends with the same key; a heartbeat without the key is refused.
 /// </summary>
 public sealed class AppHostEndToEndTests(ITestOutputHelper output)
 {
     private const string DashboardResourceName = "aspire-dashboard";
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(4);
+    private static readonly string[] DemoOperationNames = ["nightly-report", "reindex-catalog", "import-batch", "video-transcode", "ledger-reconcile"];
 
     [Fact]
     public async Task A_span_whose_heartbeats_stop_reaches_the_dashboard_marked_partial_gc()
@@ -36,7 +39,7 @@ public sealed class AppHostEndToEndTests(ITestOutputHelper output)
         var apiKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         string[] args =
         [
-            "--Demo:Enabled=false",
+            "--Demo:Enabled=true",
             "--ConnectionStrings:partials=", // not an existing server from the environment: the AppHost's own
             $"--LocalPostgres:DataDirectory={dataDirectory}",
             $"--AppHost:DashboardApiKey={apiKey}",
@@ -56,6 +59,16 @@ public sealed class AppHostEndToEndTests(ITestOutputHelper output)
                 cancellationToken);
             builder.CreateResourceBuilder<ProjectResource>("receiver").WithEnvironment("PartialReceiver__GcInterval", "1s");
 
+            // One short operation at a time, each of which crashes: the demo's crashes must reach the dashboard.
+            builder.CreateResourceBuilder<ProjectResource>("demo")
+                .WithEnvironment("PartialDemo__Concurrency", "1")
+                .WithEnvironment("PartialDemo__HeartbeatInterval", "00:00:00.200")
+                .WithEnvironment("PartialDemo__MinDuration", "00:00:01")
+                .WithEnvironment("PartialDemo__MaxDuration", "00:00:02")
+                .WithEnvironment("PartialDemo__CrashOneIn", "1");
+            var tenantKey = await builder.Resources.OfType<ParameterResource>().Single(p => p.Name == "demo-tenant-key").GetValueAsync(cancellationToken);
+            Assert.False(string.IsNullOrEmpty(tenantKey), "the demo tenant's key is generated");
+
             await using var app = await builder.BuildAsync(cancellationToken);
             await app.StartAsync(cancellationToken);
             await app.ResourceNotifications.WaitForResourceHealthyAsync("exporter", cancellationToken);
@@ -67,8 +80,13 @@ public sealed class AppHostEndToEndTests(ITestOutputHelper output)
             output.WriteLine($"heartbeat for {spanName} (trace {Convert.ToHexStringLower(traceId)}) to {exporterEndpoint}");
             using (var channel = GrpcChannel.ForAddress(exporterEndpoint))
             {
-                var response = await new LogsService.LogsServiceClient(channel)
-                    .ExportAsync(Heartbeat(spanName, traceId, frequency: "200ms"), cancellationToken: cancellationToken);
+                var logs = new LogsService.LogsServiceClient(channel);
+                var anonymous = await Assert.ThrowsAsync<RpcException>(() => logs.ExportAsync(
+                    Heartbeat("apphost-test-without-key", RandomNumberGenerator.GetBytes(16), frequency: "200ms"), cancellationToken: cancellationToken).ResponseAsync);
+                Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+
+                var response = await logs.ExportAsync(
+                    Heartbeat(spanName, traceId, frequency: "200ms"), new Metadata { { "authorization", $"Bearer {tenantKey}" } }, cancellationToken: cancellationToken);
                 Assert.True(response.PartialSuccess is null || response.PartialSuccess.RejectedLogRecords == 0, response.PartialSuccess?.ErrorMessage);
             }
 
@@ -85,17 +103,15 @@ public sealed class AppHostEndToEndTests(ITestOutputHelper output)
                 {
                     using var traces = await dashboard.GetFromJsonAsync<JsonDocument>("/api/telemetry/traces", cancellationToken)
                         ?? throw new InvalidOperationException("empty answer");
-                    var span = FindSpan(traces.RootElement, spanName);
-                    seen = span is null ? $"no span {spanName} among {traces.RootElement.GetProperty("totalCount")} traces" : span.Value.ToString();
-                    if (span is { } found)
+                    var span = FindSpan(traces.RootElement, s => s.GetProperty("name").GetString() == spanName);
+                    var demoCrash = FindSpan(traces.RootElement, s => DemoOperationNames.Contains(s.GetProperty("name").GetString()) && IsPartialGc(s));
+                    seen = $"{(span is null ? $"no span {spanName}" : span.Value.ToString())}; {(demoCrash is null ? "no crash of the demo" : demoCrash.Value.ToString())}; among {traces.RootElement.GetProperty("totalCount")} traces";
+                    if (span is { } found && demoCrash is { } crash)
                     {
                         Assert.Equal(Convert.ToHexStringLower(traceId), found.GetProperty("traceId").GetString()?.ToLowerInvariant());
-                        var gc = found.GetProperty("attributes").EnumerateArray()
-                            .Single(a => a.GetProperty("key").GetString() == "partial.gc")
-                            .GetProperty("value");
-                        var value = gc.TryGetProperty("boolValue", out var b) ? b.ToString() : gc.GetProperty("stringValue").GetString();
-                        Assert.Equal("true", value, ignoreCase: true);
+                        Assert.True(IsPartialGc(found), $"partial.gc = true on {found}");
                         output.WriteLine($"dashboard has it: {found}");
+                        output.WriteLine($"and a crash of the demo: {crash}");
                         return;
                     }
                 }
@@ -110,7 +126,7 @@ public sealed class AppHostEndToEndTests(ITestOutputHelper output)
                 }
                 catch (OperationCanceledException)
                 {
-                    Assert.Fail($"No partial.gc span {spanName} on the dashboard within {Deadline}; last seen: {seen}");
+                    Assert.Fail($"No partial.gc span {spanName} and crash of the demo on the dashboard within {Deadline}; last seen: {seen}");
                 }
             }
         }
@@ -179,7 +195,17 @@ public sealed class AppHostEndToEndTests(ITestOutputHelper output)
 
     private static KeyValue Attribute(string key, string value) => new() { Key = key, Value = new AnyValue { StringValue = value } };
 
-    private static JsonElement? FindSpan(JsonElement answer, string spanName)
+    private static bool IsPartialGc(JsonElement span)
+    {
+        var gc = span.GetProperty("attributes").EnumerateArray()
+            .Where(a => a.GetProperty("key").GetString() == "partial.gc")
+            .Select(a => a.GetProperty("value"))
+            .ToList();
+        return gc.Count == 1 && string.Equals(
+            gc[0].TryGetProperty("boolValue", out var b) ? b.ToString() : gc[0].GetProperty("stringValue").GetString(), "true", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static JsonElement? FindSpan(JsonElement answer, Func<JsonElement, bool> match)
     {
         var data = answer.TryGetProperty("data", out var d) ? d : answer;
         if (!data.TryGetProperty("resourceSpans", out var resourceSpans))
@@ -193,7 +219,7 @@ public sealed class AppHostEndToEndTests(ITestOutputHelper output)
             {
                 foreach (var span in scope.GetProperty("spans").EnumerateArray())
                 {
-                    if (span.GetProperty("name").GetString() == spanName)
+                    if (match(span))
                     {
                         return span;
                     }

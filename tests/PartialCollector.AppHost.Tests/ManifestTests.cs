@@ -32,6 +32,12 @@ public sealed class ManifestTests(ITestOutputHelper output)
             Assert.StartsWith("project.", TypeOf("receiver"));
             Assert.False(resources.TryGetProperty("demo", out _), "the demo workload is run-mode only");
 
+            // So is its tenant: a deployment's tenants are its operator's, none comes with a key nobody holds.
+            Assert.False(resources.TryGetProperty("demo-tenant-key", out _), "the demo tenant's key is run-mode only");
+            Assert.DoesNotContain(
+                resources.GetProperty("exporter").GetProperty("env").EnumerateObject(),
+                variable => variable.Name.StartsWith("PartialExporter__Tenants__", StringComparison.Ordinal));
+
             Assert.Contains("{postgres.connectionString}", resources.GetProperty("partials").GetProperty("connectionString").GetString());
             Assert.Contains("postgres", resources.GetProperty("postgres").GetProperty("image").GetString());
             Assert.NotEmpty(resources.GetProperty("postgres").GetProperty("volumes").EnumerateArray());

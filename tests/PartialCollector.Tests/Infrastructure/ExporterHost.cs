@@ -9,12 +9,12 @@ public sealed class ExporterHost : IAsyncDisposable
 {
     private readonly WebApplication app;
 
-    private ExporterHost(WebApplication app, string connectionString, int grpcPort, int httpPort)
+    private ExporterHost(WebApplication app, string connectionString, string scheme, int grpcPort, int httpPort)
     {
         this.app = app;
         ConnectionString = connectionString;
-        GrpcEndpoint = new Uri($"http://127.0.0.1:{grpcPort}");
-        HttpEndpoint = new Uri($"http://127.0.0.1:{httpPort}");
+        GrpcEndpoint = new Uri($"{scheme}://127.0.0.1:{grpcPort}");
+        HttpEndpoint = new Uri($"{scheme}://127.0.0.1:{httpPort}");
         Table = new PartialTracesTable(connectionString);
     }
 
@@ -28,15 +28,19 @@ public sealed class ExporterHost : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
-    public static async Task<ExporterHost> StartAsync(Dictionary<string, string?>? settings = null, string? connectionString = null)
+    /// <param name="scheme">
+    /// <c>https</c> puts both endpoints' URLs on https; the certificate then comes from the settings, through
+    /// Kestrel's own keys (<c>Kestrel:Endpoints:OtlpGrpc:Certificate:Path</c>), as a deployment gives it.
+    /// </param>
+    public static async Task<ExporterHost> StartAsync(Dictionary<string, string?>? settings = null, string? connectionString = null, string scheme = "http")
     {
         connectionString ??= await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("exp");
-        var app = Build(connectionString, settings, out var grpcPort, out var httpPort);
+        var app = Build(connectionString, settings, out var grpcPort, out var httpPort, scheme);
         await app.StartAsync();
-        return new ExporterHost(app, connectionString, grpcPort, httpPort);
+        return new ExporterHost(app, connectionString, scheme, grpcPort, httpPort);
     }
 
-    public static WebApplication Build(string connectionString, Dictionary<string, string?>? settings, out int grpcPort, out int httpPort)
+    public static WebApplication Build(string connectionString, Dictionary<string, string?>? settings, out int grpcPort, out int httpPort, string scheme = "http")
     {
         var grpc = FreePorts.Next();
         var http = FreePorts.Next();
@@ -56,8 +60,8 @@ public sealed class ExporterHost : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["ConnectionStrings:partials"] = connectionString,
-                ["Kestrel:Endpoints:OtlpGrpc:Url"] = $"http://127.0.0.1:{grpc}",
-                ["Kestrel:Endpoints:OtlpHttp:Url"] = $"http://127.0.0.1:{http}",
+                ["Kestrel:Endpoints:OtlpGrpc:Url"] = $"{scheme}://127.0.0.1:{grpc}",
+                ["Kestrel:Endpoints:OtlpHttp:Url"] = $"{scheme}://127.0.0.1:{http}",
                 ["Logging:LogLevel:Default"] = "Warning",
             });
             if (settings is not null)

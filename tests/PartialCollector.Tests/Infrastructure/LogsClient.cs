@@ -20,16 +20,19 @@ public sealed class LogsClient : IDisposable
     private readonly Metadata headers = [];
 
     /// <param name="apiKey">Sent as <c>Authorization: Bearer {key}</c> when given.</param>
-    public LogsClient(ExporterHost exporter, string? apiKey = null)
-        : this(exporter.GrpcEndpoint, exporter.HttpEndpoint, apiKey)
+    /// <param name="handler">
+    /// Makes the handler of each transport (TLS trust, client certificates); the default handlers otherwise.
+    /// </param>
+    public LogsClient(ExporterHost exporter, string? apiKey = null, Func<HttpMessageHandler>? handler = null)
+        : this(exporter.GrpcEndpoint, exporter.HttpEndpoint, apiKey, handler)
     {
     }
 
-    public LogsClient(Uri grpcEndpoint, Uri httpEndpoint, string? apiKey = null)
+    public LogsClient(Uri grpcEndpoint, Uri httpEndpoint, string? apiKey = null, Func<HttpMessageHandler>? handler = null)
     {
-        channel = GrpcChannel.ForAddress(grpcEndpoint, new GrpcChannelOptions { MaxSendMessageSize = null });
+        channel = GrpcChannel.ForAddress(grpcEndpoint, new GrpcChannelOptions { MaxSendMessageSize = null, HttpHandler = handler?.Invoke() });
         grpc = new LogsService.LogsServiceClient(channel);
-        http = new HttpClient { BaseAddress = httpEndpoint, Timeout = TimeSpan.FromSeconds(60) };
+        http = new HttpClient(handler?.Invoke() ?? new HttpClientHandler()) { BaseAddress = httpEndpoint, Timeout = TimeSpan.FromSeconds(60) };
         if (apiKey is not null)
         {
             headers.Add("authorization", $"Bearer {apiKey}");
