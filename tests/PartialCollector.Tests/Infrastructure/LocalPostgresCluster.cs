@@ -26,7 +26,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         // Fast and throwaway by default: nothing survives a machine crash, and with synchronous_commit off a commit
         // is acknowledged before its WAL is written, so even a server crash (pg_ctl -m immediate) can lose the last
         // ones. Later settings win, so a test that crashes the server asks for synchronous_commit=on.
-        serverOptions = string.Join(' ', new[] { $"-p {port}", $"-k {root}", "-c listen_addresses=127.0.0.1", "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=200" }
+        serverOptions = string.Join(' ', new[] { $"-p {port}", $"-k {root}", "-c listen_addresses=127.0.0.1", "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=1000" }
             .Concat(settings.Select(s => $"-c {s}")));
     }
 
