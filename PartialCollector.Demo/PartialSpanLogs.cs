@@ -28,12 +28,19 @@ public sealed class PartialSpanLogs : IDisposable
     private readonly ILogger logger;
     private readonly string frequency;
     private readonly string serviceName;
+    private readonly ProtoResource resource;
 
     public PartialSpanLogs(IOptions<DemoOptions> options, IConfiguration configuration)
     {
         // The spans carry the demo's own service name (OTEL_SERVICE_NAME, "demo" under the AppHost), so collected
         // crashes sit next to the demo's finished operations in the dashboard.
         serviceName = configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } configured ? configured : DefaultServiceName;
+
+        // The tracer's resource, as a real partial-span processor sends it: OTEL_SERVICE_NAME and
+        // OTEL_RESOURCE_ATTRIBUTES (service.instance.id under the AppHost) included, so a collected crash shows as
+        // this same instance, not as a second one. No generated instance id: that is what made a second one.
+        var resourceBuilder = ResourceBuilder.CreateDefault().AddService(serviceName, autoGenerateServiceInstanceId: false);
+        resource = ToProto(resourceBuilder.Build());
         var demo = options.Value;
         frequency = ((long)demo.HeartbeatInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
         var http = demo.Protocol == "http/protobuf";
@@ -47,7 +54,7 @@ public sealed class PartialSpanLogs : IDisposable
             .SetMinimumLevel(LogLevel.Information)
             .AddOpenTelemetry(otel =>
             {
-                otel.SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService(serviceName));
+                otel.SetResourceBuilder(resourceBuilder);
                 otel.AddOtlpExporter((exporter, processor) =>
                 {
                     exporter.Endpoint = endpoint;
@@ -106,11 +113,32 @@ public sealed class PartialSpanLogs : IDisposable
             {
                 new ResourceSpans
                 {
-                    Resource = new ProtoResource { Attributes = { StringAttribute("service.name", serviceName) } },
+                    Resource = resource,
                     ScopeSpans = { new ScopeSpans { Scope = new InstrumentationScope { Name = ScopeName }, Spans = { span } } },
                 },
             },
         };
+    }
+
+    private static ProtoResource ToProto(Resource source)
+    {
+        var proto = new ProtoResource();
+        foreach (var (key, value) in source.Attributes)
+        {
+            proto.Attributes.Add(new KeyValue
+            {
+                Key = key,
+                Value = value switch
+                {
+                    bool b => new AnyValue { BoolValue = b },
+                    long or int => new AnyValue { IntValue = Convert.ToInt64(value, CultureInfo.InvariantCulture) },
+                    double d => new AnyValue { DoubleValue = d },
+                    _ => new AnyValue { StringValue = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "" },
+                },
+            });
+        }
+
+        return proto;
     }
 
     private static KeyValue StringAttribute(string key, string value) => new() { Key = key, Value = new AnyValue { StringValue = value } };

@@ -58,6 +58,9 @@ public sealed class PartialExporterOptions
     /// <summary>Largest body after gzip decompression, against decompression bombs.</summary>
     public long MaxDecompressedBodySize { get; set; } = 32 * 1024 * 1024;
 
+    /// <summary>Trace each group-commit write (a database span per batch); off by default, as they would bury the traces people look for.</summary>
+    public bool TraceDatabaseWrites { get; set; }
+
     /// <summary>Sent as Retry-After with 503 when the database is unavailable or the memory limit is reached.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
 using PartialCollector.Core.Model;
 using PartialCollector.Core.Storage;
 using PartialCollector.Exporter.Telemetry;
@@ -90,6 +91,8 @@ public sealed partial class GroupCommitWriter : BackgroundService
 
     private async Task RunLoopAsync()
     {
+        // A database span per batch, every few milliseconds, would drown the traces people look for.
+        using var untraced = options.TraceDatabaseWrites ? null : SuppressInstrumentationScope.Begin();
         var members = new List<PendingWrite>();
         var batch = new WriteBatch();
         PendingWrite? carried = null;
