@@ -33,6 +33,7 @@ public sealed class SchemaMigrator(IOptions<MigratorOptions> options, ILogger<Sc
             throw new InvalidOperationException($"Migration script '{result.ErrorScript?.Name}' failed: {result.Error?.Message}", result.Error);
         }
 
+        await ExpiryBucket.EnsureAsync(normalized, options.Value.ExpiryBucket, cancellationToken);
         logger.LogInformation("Schema is up to date ({Count} scripts applied now)", result.Scripts.Count());
     }
 

@@ -145,7 +145,7 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
         if (settlement.Released.Count > 0)
         {
             release = batch.BatchCommands.Count;
-            batch.BatchCommands.Add(Command(GcPathSql.Release, [.. ClaimKeys(settlement.Released), TimeArray(settlement.Released.ConvertAll(s => s.OriginalExpiresAt))]));
+            batch.BatchCommands.Add(Command(GcPathSql.Release, ClaimKeys(settlement.Released)));
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);

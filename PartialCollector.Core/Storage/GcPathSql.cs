@@ -2,29 +2,32 @@ namespace PartialCollector.Core.Storage;
 
 /// <summary>
 /// The Receiver's statements. Each runs on its own and commits at once: no lock or transaction is held
-/// while spans are in flight downstream. Moving <c>expires_at</c> forward is the lease: other receivers
-/// skip leased rows, and rows of a receiver that crashed mid-send become due again when the lease ends.
-/// A claimed row is only touched again while both <c>expires_at</c> (the lease) and <c>"timestamp"</c> are
-/// as the claim left them; a heartbeat that arrived meanwhile changed both, so the span is alive and wins.
+/// while spans are in flight downstream. Due spans are found through <c>expires_bucket</c> (the expiry rounded up
+/// to Migrator:ExpiryBucket; a bucket is claimed once it has passed, so nothing is collected early), and a claim
+/// is a lease in <c>leased_until</c>, a column no index holds, so claiming and releasing are HOT updates. Other
+/// receivers skip leased rows, and rows of a receiver that crashed mid-send become due again when the lease ends.
+/// A claimed row is only touched again while both <c>leased_until</c> and <c>"timestamp"</c> are as the claim left
+/// them; a heartbeat that arrived meanwhile changed both, so the span is alive and wins.
 /// </summary>
 internal static class GcPathSql
 {
-    // Oldest first, SKIP LOCKED so replicas split the backlog instead of queueing on each other's rows.
-    // The expires_at index serves both the filter and the order; 'infinity' placeholders never qualify.
+    // Oldest bucket first, SKIP LOCKED so replicas split the backlog instead of queueing on each other's rows.
+    // The expires_bucket index serves both the filter and the order; tombstones ('infinity') never qualify, and
+    // an idle cycle's claim finds an empty index range.
     public const string Claim = """
         WITH due AS (
-            SELECT trace_id, span_id, expires_at
+            SELECT trace_id, span_id
             FROM partial_traces
-            WHERE expires_at < now()
-            ORDER BY expires_at
+            WHERE expires_bucket <= timezone('UTC', now()) AND (leased_until IS NULL OR leased_until < now())
+            ORDER BY expires_bucket
             LIMIT $1
             FOR UPDATE SKIP LOCKED)
         UPDATE partial_traces p
-        SET expires_at = now() + $2 * interval '1 microsecond'
+        SET leased_until = now() + $2 * interval '1 microsecond'
         FROM due
         WHERE p.trace_id = due.trace_id AND p.span_id = due.span_id
         RETURNING p.trace_id, p.span_id, p.trace, p."timestamp", p.heartbeat_unix_nano,
-                  p.expires_at AS lease, due.expires_at AS original_expires_at, now() AS claimed_at, p.tenant, p.service_name
+                  p.leased_until AS lease, p.expires_at, now() AS claimed_at, p.tenant, p.service_name
         """;
 
     // Delivered: forget the spans, unless a heartbeat refreshed them meanwhile, and keep a record of each crash
@@ -34,21 +37,21 @@ internal static class GcPathSql
             DELETE FROM partial_traces p
             USING unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS u(trace_id, span_id, lease, ts)
             WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
-              AND p.expires_at = u.lease AND p."timestamp" = u.ts
+              AND p.leased_until = u.lease AND p."timestamp" = u.ts
             RETURNING p.trace_id, p.span_id, p.tenant, p.service_name, p.span_name, p.start_time, p."timestamp", p.frequency, p.trace)
         INSERT INTO partial_collected (trace_id, span_id, tenant, service_name, span_name, start_time, last_heartbeat, frequency, reason, trace)
         SELECT trace_id, span_id, tenant, service_name, span_name, start_time, "timestamp", frequency, 'no stop before expiry', trace
         FROM delivered
         """;
 
-    // Retryable failure: hand the rows back at once with their original expiry (so they keep their place
-    // in the oldest-first order) instead of making every replica wait out the lease.
+    // Retryable failure: hand the rows back at once (their expiry, and so their place in the order, never moved)
+    // instead of making every replica wait out the lease.
     public const string Release = """
         UPDATE partial_traces p
-        SET expires_at = u.original
-        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[]) AS u(trace_id, span_id, lease, ts, original)
+        SET leased_until = NULL
+        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS u(trace_id, span_id, lease, ts)
         WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
-          AND p.expires_at = u.lease AND p."timestamp" = u.ts
+          AND p.leased_until = u.lease AND p."timestamp" = u.ts
         """;
 
     // Permanently rejected or undecodable: move the row, as stored (its tenant too), to the dead letters with the reason.
@@ -57,7 +60,7 @@ internal static class GcPathSql
             DELETE FROM partial_traces p
             USING unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[]) AS u(trace_id, span_id, lease, ts, reason)
             WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
-              AND p.expires_at = u.lease AND p."timestamp" = u.ts
+              AND p.leased_until = u.lease AND p."timestamp" = u.ts
             RETURNING p.trace_id, p.span_id, p.trace, p."timestamp", u.reason, p.tenant)
         INSERT INTO partial_dead_letters (trace_id, span_id, trace, "timestamp", reason, tenant)
         SELECT trace_id, span_id, trace, "timestamp", reason, tenant FROM moved
@@ -71,12 +74,12 @@ internal static class GcPathSql
         FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[], $5::text[], $6::text[]) AS u(trace_id, span_id, trace, ts, reason, tenant)
         """;
 
-    // Expired but not yet delivered (leased rows excluded: they are in flight). Both read the expires_at
-    // index only, so the gauge stays cheap with a large backlog.
+    // Due but not yet delivered (leased rows excluded: they are in flight), through the expires_bucket index;
+    // with nothing due the range is empty, so the gauge costs an idle cycle nothing.
     public const string Backlog = """
         SELECT count(*), extract(epoch FROM now() - min(expires_at))::float8
         FROM partial_traces
-        WHERE expires_at < now()
+        WHERE expires_bucket <= timezone('UTC', now()) AND (leased_until IS NULL OR leased_until < now())
         """;
 
     // Tombstones (stopped spans' rows) only need to outlive late heartbeats; read through their partial index.

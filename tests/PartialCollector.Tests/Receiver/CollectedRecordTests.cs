@@ -10,6 +10,8 @@ namespace PartialCollector.Tests.Receiver;
 /// What the live view needs from collection: a record of each delivered crash (partial_collected, bounded by age
 /// and count), the crash counter by service, and a cycle that is traced only when it did something.
 /// </summary>
+// Alone: the cycle's ActivitySource is process-wide, and other tests' cycles would show in the listener.
+[Collection(nameof(SerialTests))]
 public sealed class CollectedRecordTests : IAsyncLifetime
 {
     private ExporterHost exporter = null!;

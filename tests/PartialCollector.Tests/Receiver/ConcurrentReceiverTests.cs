@@ -165,7 +165,7 @@ public sealed class ConcurrentReceiverTests
     }
 
     private static Task<long> LeasedAsync(PartialTracesTable table) =>
-        table.ScalarAsync<long>("SELECT count(*) FROM partial_traces WHERE expires_at > now() AND expires_at < 'infinity'");
+        table.ScalarAsync<long>("SELECT count(*) FROM partial_traces WHERE leased_until > now()");
 
     private static async Task<CycleResult> DrainAsync(CollectionCycle cycle, PartialTracesTable table)
     {
