@@ -1,8 +1,11 @@
 using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using PartialCollector.Core.Tenants;
 using PartialCollector.LiveView.Api;
+using PartialCollector.LiveView.Components;
 using PartialCollector.LiveView.Data;
+using PartialCollector.LiveView.Page;
 using PartialCollector.LiveView.Telemetry;
 using PartialCollector.LiveView.Tenants;
 
@@ -47,12 +50,24 @@ public static partial class LiveViewApplication
         builder.Services.AddSingleton<SpanStore>();
         builder.Services.AddSingleton<RunningSpansGauge>();
         builder.Services.AddTenantAccess();
+        builder.Services.AddRazorComponents();
+        builder.Services.AddSingleton<LivePanelLoader>();
 
         var app = builder.Build();
         app.UseStatusCodePages();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new EmbeddedFileProvider(typeof(LiveViewApplication).Assembly, "PartialCollector.LiveView.wwwroot"),
+
+            // Revalidated on every load (ETag), so a new version's stylesheet is never mixed with an old page.
+            OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "no-cache",
+        });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAntiforgery();
         app.MapSpansApi();
+        app.MapPageEndpoints();
+        app.MapRazorComponents<App>();
         app.MapDefaultEndpoints();
 
         // The gauge registers itself with the meter when it is made.
