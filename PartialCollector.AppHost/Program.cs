@@ -49,7 +49,7 @@ var liveView = builder.AddProject<Projects.PartialCollector_LiveView>("liveview"
     .WithReference(partials.Database)
     .WaitForCompletion(migrator)
     .WithHttpHealthCheck("/health")
-    .WithUrlForEndpoint("Http", url => url.DisplayText = "Running spans");
+    .WithUrlForEndpoint("http", url => url.DisplayText = "Running spans");
 if (builder.ExecutionContext.IsRunMode)
 {
     liveView.WithEnvironment(context =>

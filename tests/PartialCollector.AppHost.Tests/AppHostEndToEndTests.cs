@@ -64,7 +64,8 @@ public sealed class AppHostEndToEndTests(ITestOutputHelper output)
             var traceUrlTemplate = liveViewState.Snapshot.EnvironmentVariables.Single(e => e.Name == "LiveView__TraceUrlTemplate").Value;
             output.WriteLine($"liveview: LiveView__TraceUrlTemplate={traceUrlTemplate}");
             Assert.Equal(app.GetEndpoint(DashboardResourceName, "http").ToString().TrimEnd('/') + "/traces/detail/{traceId}", traceUrlTemplate);
-            using (var liveView = new HttpClient { BaseAddress = app.GetEndpoint("liveview", "Http") })
+            Assert.Contains(liveViewState.Snapshot.Urls, u => u.DisplayProperties.DisplayName == "Running spans");
+            using (var liveView = new HttpClient { BaseAddress = app.GetEndpoint("liveview", "http") })
             {
                 using var spans = await liveView.GetFromJsonAsync<JsonDocument>("/api/spans?state=running", cancellationToken);
                 Assert.Equal(JsonValueKind.Array, spans!.RootElement.GetProperty("spans").ValueKind);
