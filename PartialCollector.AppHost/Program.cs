@@ -54,6 +54,41 @@ builder.AddProject<Projects.PartialCollector_Receiver>("receiver")
     .WaitForCompletion(migrator)
     .WithHttpHealthCheck("/health");
 
+// What runs now and what crashed: a page, a JSON API and the partial.spans.running gauge, read-only on the database.
+// Each row links to the span's trace on the dashboard's Traces page (the dashboard's own URL, ASPNETCORE_URLS).
+var liveView = builder.AddProject<Projects.PartialCollector_LiveView>("liveview")
+    .WithoutDefaultHttpsEndpoint()
+    .WithReference(partials.Database)
+    .WaitForCompletion(migrator)
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", url => url.DisplayText = "Running spans");
+if (builder.ExecutionContext.IsRunMode)
+{
+    liveView.WithEnvironment(context =>
+    {
+        context.EnvironmentVariables["LiveView__TraceUrlTemplate"] = DashboardUrl().TrimEnd('/') + "/traces/detail/{traceId}";
+    });
+}
+
+// The dashboard's browser URL: its resource's endpoint once allocated, else the AppHost's ASPNETCORE_URLS (the http
+// launch profile's http://localhost:15080).
+string DashboardUrl()
+{
+    if (builder.Resources.OfType<IResourceWithEndpoints>().FirstOrDefault(r => r.Name == "aspire-dashboard") is { } dashboard)
+    {
+        foreach (var name in new[] { "https", "http" })
+        {
+            if (dashboard.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == name) && dashboard.GetEndpoint(name) is { IsAllocated: true } endpoint)
+            {
+                return endpoint.Url;
+            }
+        }
+    }
+
+    return builder.Configuration["ASPNETCORE_URLS"]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()
+        ?? "http://localhost:15080";
+}
+
 // The sample workload (run mode only; never published). Off with Demo:Enabled=false.
 if (demoTenantKey is not null && builder.Configuration.GetValue("Demo:Enabled", true))
 {

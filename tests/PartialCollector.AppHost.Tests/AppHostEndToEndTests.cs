@@ -73,6 +73,16 @@ public sealed class AppHostEndToEndTests(ITestOutputHelper output)
             await app.StartAsync(cancellationToken);
             await app.ResourceNotifications.WaitForResourceHealthyAsync("exporter", cancellationToken);
             await app.ResourceNotifications.WaitForResourceHealthyAsync("receiver", cancellationToken);
+            var liveViewState = await app.ResourceNotifications.WaitForResourceHealthyAsync("liveview", cancellationToken);
+            var traceUrlTemplate = liveViewState.Snapshot.EnvironmentVariables.Single(e => e.Name == "LiveView__TraceUrlTemplate").Value;
+            output.WriteLine($"liveview: LiveView__TraceUrlTemplate={traceUrlTemplate}");
+            Assert.Equal(app.GetEndpoint(DashboardResourceName, "http").ToString().TrimEnd('/') + "/traces/detail/{traceId}", traceUrlTemplate);
+            Assert.Contains(liveViewState.Snapshot.Urls, u => u.DisplayProperties.DisplayName == "Running spans");
+            using (var liveView = new HttpClient { BaseAddress = app.GetEndpoint("liveview", "http") })
+            {
+                using var spans = await liveView.GetFromJsonAsync<JsonDocument>("/api/spans?state=running", cancellationToken);
+                Assert.Equal(JsonValueKind.Array, spans!.RootElement.GetProperty("spans").ValueKind);
+            }
 
             var spanName = "apphost-test-" + Guid.NewGuid().ToString("N")[..8];
             var traceId = RandomNumberGenerator.GetBytes(16);

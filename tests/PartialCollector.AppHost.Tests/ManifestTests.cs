@@ -30,6 +30,7 @@ public sealed class ManifestTests(ITestOutputHelper output)
             Assert.StartsWith("project.", TypeOf("migrator"));
             Assert.StartsWith("project.", TypeOf("exporter"));
             Assert.StartsWith("project.", TypeOf("receiver"));
+            Assert.StartsWith("project.", TypeOf("liveview"));
             Assert.False(resources.TryGetProperty("demo", out _), "the demo workload is run-mode only");
 
             // So is its tenant: a deployment's tenants are its operator's, none comes with a key nobody holds.
@@ -41,7 +42,7 @@ public sealed class ManifestTests(ITestOutputHelper output)
             Assert.Contains("{postgres.connectionString}", resources.GetProperty("partials").GetProperty("connectionString").GetString());
             Assert.Contains("postgres", resources.GetProperty("postgres").GetProperty("image").GetString());
             Assert.NotEmpty(resources.GetProperty("postgres").GetProperty("volumes").EnumerateArray());
-            foreach (var service in new[] { "migrator", "exporter", "receiver" })
+            foreach (var service in new[] { "migrator", "exporter", "receiver", "liveview" })
             {
                 Assert.Equal(
                     "{partials.connectionString}",
@@ -52,6 +53,7 @@ public sealed class ManifestTests(ITestOutputHelper output)
             Assert.Equal(4317, BindingPort(exporterBindings, "OtlpGrpc"));
             Assert.Equal(4318, BindingPort(exporterBindings, "OtlpHttp"));
             Assert.True(resources.GetProperty("receiver").TryGetProperty("bindings", out _), "receiver has its health endpoint bound");
+            Assert.Equal(8082, BindingPort(resources.GetProperty("liveview").GetProperty("bindings"), "Http"));
         }
         finally
         {

@@ -1,0 +1,3 @@
+using PartialCollector.LiveView;
+
+LiveViewApplication.Build(args).Run();
