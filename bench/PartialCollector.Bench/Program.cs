@@ -15,6 +15,23 @@ await using var dataSource = NpgsqlDataSource.Create(
 var payloads = new SpanPayloads(options.Keys);
 var duration = options.ShapeDuration;
 var results = new List<(LoadResult Load, double? Cpu, double? Rss)>();
+var costs = new Dictionary<string, (DatabaseCost.PerRecord Cost, double? ExporterCpuMicros)>();
+var cost = new DatabaseCost(dataSource);
+await using (var create = dataSource.CreateCommand(DatabaseReferences.CreateOriginalTable))
+{
+    await create.ExecuteNonQueryAsync();
+}
+
+// Runs one measured load and records what it cost the database per acknowledged record.
+async Task<LoadResult> Costed(string table, Func<Action, Task<LoadResult>> run, Func<double?>? exporterCpu = null)
+{
+    DatabaseCost.Snapshot? start = null;
+    var load = await run(() => start = cost.Take(table));
+    var exporterSeconds = exporterCpu?.Invoke();
+    var end = cost.TakeSettled(cost.Take(table), table);
+    costs[load.Name] = (DatabaseCost.Per(start!, end, load.Records), exporterSeconds * 1e6 / load.Records);
+    return load;
+}
 
 async Task Truncate()
 {
@@ -24,11 +41,11 @@ async Task Truncate()
 
 Console.Error.WriteLine("reference (a): the original's write pattern");
 await Truncate();
-var original = await DatabaseReferences.OriginalPatternAsync(dataSource, payloads, 32, options.WarmUp, duration);
+var original = await Costed("original_partial_traces", m => DatabaseReferences.OriginalPatternAsync(dataSource, payloads, 32, options.WarmUp, duration, m));
 results.Add((original, null, null));
 Console.Error.WriteLine("reference (b): multi-row upserts");
 await Truncate();
-var limit = await DatabaseReferences.MultiRowLimitAsync(dataSource, payloads, 4, options.WarmUp, duration);
+var limit = await Costed("partial_traces", m => DatabaseReferences.MultiRowLimitAsync(dataSource, payloads, 4, options.WarmUp, duration, m));
 results.Add((limit, null, null));
 
 var grpcPort = Ports.Free();
@@ -59,12 +76,17 @@ await using (var exporter = await ServiceProcess.StartAsync(options.ExporterDll,
 
         Console.Error.WriteLine(name);
         var cpu0 = 0.0;
-        var load = await LoadDriver.RunAsync(name, clients, options.WarmUp, duration, send, () =>
-        {
-            exporter.ResetPeakRss();
-            cpu0 = exporter.CpuSeconds();
-        });
-        results.Add((load, exporter.CpuSeconds() - cpu0, exporter.PeakRssMiB()));
+        var cpu1 = 0.0;
+        var load = await Costed(
+            "partial_traces",
+            measuring => LoadDriver.RunAsync(name, clients, options.WarmUp, duration, send, () =>
+            {
+                exporter.ResetPeakRss();
+                cpu0 = exporter.CpuSeconds();
+                measuring();
+            }),
+            () => (cpu1 = exporter.CpuSeconds()) - cpu0);
+        results.Add((load, cpu1 - cpu0, exporter.PeakRssMiB()));
     }
 
     // The ceiling of this machine, load generator and gRPC stack: records the Exporter ignores (no database work).
@@ -115,7 +137,11 @@ if (runCollection)
 {
     Console.Error.WriteLine($"collection: seeding {options.CollectionLive:N0} live and {options.CollectionExpired:N0} expired spans");
     await CollectionBench.SeedAsync(dataSource, payloads, options.CollectionLive, options.CollectionExpired);
-    collection = await CollectionBench.RunAsync(dataSource, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired, options.ReceiverEnvironment);
+    Console.Error.WriteLine("reference (c): claim-and-delete on a copy of the table");
+    var referenceC = await CollectionBench.ClaimAndDeleteReferenceAsync(dataSource);
+    collection = await CollectionBench.RunAsync(dataSource, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired, options.ReceiverEnvironment)
+        with
+    { ReferenceRowsPerSecond = referenceC };
 }
 
 string F(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
@@ -128,12 +154,22 @@ foreach (var (load, cpu, rss) in results)
     Console.WriteLine($"| {load.Name} | {F(load.RecordsPerSecond)} | {load.P50Ms:0.00} | {load.P99Ms:0.00} | {load.Failures} | {(cpu is null ? "" : cpu.Value.ToString("0.0", CultureInfo.InvariantCulture))} | {(rss is null ? "" : rss.Value.ToString("0", CultureInfo.InvariantCulture))} {ratios}|");
 }
 
+Console.WriteLine();
+Console.WriteLine("What each acknowledged record cost (CPU from /proc, WAL from pg_current_wal_lsn, HOT from pg_stat_user_tables):");
+Console.WriteLine();
+Console.WriteLine("| run | HOT share of updates | WAL bytes / record | PostgreSQL CPU µs / record | exporter CPU µs / record | generator CPU µs / record |");
+Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+foreach (var (name, (c, exporterCpu)) in costs)
+{
+    Console.WriteLine($"| {name} | {c.HotShare:P0} | {c.WalBytes:0} | {c.PostgresCpuMicros:0.0} | {(exporterCpu is null ? "" : exporterCpu.Value.ToString("0.0", CultureInfo.InvariantCulture))} | {c.GeneratorCpuMicros:0.0} |");
+}
+
 if (collection is not null)
 {
     Console.WriteLine();
-    Console.WriteLine($"| collection | expired | live | from process start s | first to last span s | spans/s | receiver peak RSS MiB | receiver CPU s |");
-    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    Console.WriteLine($"| drain to an acknowledging gRPC sink | {F(collection.Expired)} | {F(collection.Live)} | {collection.Drain.TotalSeconds:0.0} | {collection.FirstToLast.TotalSeconds:0.0} | {F(collection.SpansPerSecond)} | {collection.ReceiverPeakRssMiB:0} | {collection.ReceiverCpuSeconds:0.0} |");
+    Console.WriteLine($"| collection | expired | live | from process start s | first to last span s | spans/s | (c) rows/s | ours / (c) | receiver peak RSS MiB | receiver CPU s |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    Console.WriteLine($"| drain to an acknowledging gRPC sink | {F(collection.Expired)} | {F(collection.Live)} | {collection.Drain.TotalSeconds:0.0} | {collection.FirstToLast.TotalSeconds:0.0} | {F(collection.SpansPerSecond)} | {F(collection.ReferenceRowsPerSecond)} | {collection.SpansPerSecond / collection.ReferenceRowsPerSecond:0.00}x | {collection.ReceiverPeakRssMiB:0} | {collection.ReceiverCpuSeconds:0.0} |");
     Console.WriteLine();
     Console.WriteLine("Idle collection cycle (nothing expired), the claim's scan:");
     Console.WriteLine("```");

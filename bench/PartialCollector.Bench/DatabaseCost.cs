@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace PartialCollector.Bench;
+
+/// <summary>
+/// What a run cost the database, read around its measured window: updates and how many were HOT
+/// (pg_stat_user_tables), WAL bytes written, CPU seconds of every PostgreSQL process and of this load generator
+/// (from /proc, steadier than throughput on a shared machine).
+/// </summary>
+public sealed class DatabaseCost(NpgsqlDataSource dataSource)
+{
+    public sealed record Snapshot(long Updates, long HotUpdates, long WalBytes, double PostgresCpu, double GeneratorCpu);
+
+    /// <summary>One run's cost per acknowledged record.</summary>
+    public sealed record PerRecord(double HotShare, double WalBytes, double PostgresCpuMicros, double GeneratorCpuMicros);
+
+    /// <param name="table">The table whose updates are counted.</param>
+    public Snapshot Take(string table = "partial_traces")
+    {
+        using var connection = dataSource.OpenConnection();
+        using var command = new NpgsqlCommand(
+            """
+            SELECT coalesce((SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = $1), 0),
+                   coalesce((SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = $1), 0),
+                   pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint
+            """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return new Snapshot(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), PostgresCpuSeconds(), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
+    }
+
+    /// <summary>The statistics of a run's last second reach pg_stat_user_tables about a second later.</summary>
+    public Snapshot TakeSettled(Snapshot atEnd, string table = "partial_traces")
+    {
+        Thread.Sleep(TimeSpan.FromSeconds(1.5));
+        var settled = Take(table);
+        return atEnd with { Updates = settled.Updates, HotUpdates = settled.HotUpdates };
+    }
+
+    public static PerRecord Per(Snapshot start, Snapshot end, long records)
+    {
+        var updates = end.Updates - start.Updates;
+        return new PerRecord(
+            updates == 0 ? 0 : (double)(end.HotUpdates - start.HotUpdates) / updates,
+            (double)(end.WalBytes - start.WalBytes) / records,
+            (end.PostgresCpu - start.PostgresCpu) * 1e6 / records,
+            (end.GeneratorCpu - start.GeneratorCpu) * 1e6 / records);
+    }
+
+    // utime + stime of every process named postgres (the server and its backends), in clock ticks of 1/100 s.
+    private static double PostgresCpuSeconds()
+    {
+        double ticks = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (close < 0 || !stat.AsSpan(stat.IndexOf('(') + 1, close - stat.IndexOf('(') - 1).StartsWith("postgres", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += double.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The process ended while we looked.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return ticks / 100;
+    }
+}
