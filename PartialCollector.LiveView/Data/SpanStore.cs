@@ -151,21 +151,7 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
     /// </summary>
     internal static string RunningSql(SpanQuery query, NpgsqlCommand command)
     {
-        var filters = new StringBuilder("stopped_until IS NULL");
-        filters.Append(TenantFilter(query.Tenant, command));
-        if (query.Service is not null)
-        {
-            filters.Append(" AND service_name = @service");
-            command.Parameters.Add(new NpgsqlParameter<string>("service", query.Service));
-        }
-
-        if (query.Name is not null)
-        {
-            filters.Append(" AND span_name = @name");
-            command.Parameters.Add(new NpgsqlParameter<string>("name", query.Name));
-        }
-
-        var where = filters.ToString();
+        var where = Filters("stopped_until IS NULL", query, command).ToString();
         switch (query.After)
         {
             case null:
@@ -194,10 +180,10 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
         }
     }
 
-    /// <summary>Crashed spans, most recent collection first: (collected_at, id) descending.</summary>
-    internal static string CrashedSql(SpanQuery query, NpgsqlCommand command)
+    /// <summary>The WHERE clause both lists share: tenant, service and name, as parameters of <paramref name="command"/>.</summary>
+    private static StringBuilder Filters(string first, SpanQuery query, NpgsqlCommand command)
     {
-        var filters = new StringBuilder("true");
+        var filters = new StringBuilder(first);
         filters.Append(TenantFilter(query.Tenant, command));
         if (query.Service is not null)
         {
@@ -210,6 +196,14 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
             filters.Append(" AND span_name = @name");
             command.Parameters.Add(new NpgsqlParameter<string>("name", query.Name));
         }
+
+        return filters;
+    }
+
+    /// <summary>Crashed spans, most recent collection first: (collected_at, id) descending.</summary>
+    internal static string CrashedSql(SpanQuery query, NpgsqlCommand command)
+    {
+        var filters = Filters("true", query, command);
 
         if (query.After is { Time: { } collectedAt } after)
         {
