@@ -16,6 +16,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Clients = 8;
     private const string Database = "partials";
+    private const string LateDatabase = "partials_migrated_during_failover";
 
     private AutoFailoverCluster cluster = null!;
     private TestTraceSink sink = null!;
@@ -75,16 +76,20 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         List<SpanKey> expiring;
         IReadOnlyList<LoadAnswer> answers;
         Dictionary<SpanKey, int> deliveredBeforeCrash;
+        Task migratedDuringFailover = Task.CompletedTask;
         try
         {
             await Poll.UntilAsync(() => Task.FromResult(AcknowledgedPerTransport(load.Answers, DateTime.MinValue)), n => n >= 30, TimeSpan.FromSeconds(60), "acknowledgements of both transports before the crash");
 
             // Spans whose heartbeats stop now: due 2 s from now, so during the outage; committed on the standby too.
             expiring = await ExpiredSpans.SeedAsync(connectionString, 50, name: "expires-during-failover", expiresFromNow: TimeSpan.FromSeconds(2));
-            cluster.Crash(oldPrimary);
+            await cluster.CrashAsync(oldPrimary);
             crashed = DateTime.UtcNow;
             deliveredBeforeCrash = new Dictionary<SpanKey, int>(sink.Received);
             output.WriteLine($"{oldPrimary} crashed at {crashed:HH:mm:ss.fff}");
+
+            // A Migrator started now, with no primary: it waits for the promoted standby to take writes.
+            migratedDuringFailover = Migrations.ApplyAsync(cluster.ConnectionString(LateDatabase));
 
             var newPrimary = await Poll.UntilAsync(cluster.PrimaryAsync, p => p is not null && p != oldPrimary, TimeSpan.FromSeconds(90), "the monitor to promote the standby");
             output.WriteLine($"{newPrimary} primary at {DateTime.UtcNow:HH:mm:ss.fff}");
@@ -150,6 +155,11 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                 $"the {service}'s /health after the failover");
             Assert.Equal(HttpStatusCode.OK, status);
         }
+
+        // The Migrator started during the failover waited for the new primary and migrated the database there.
+        await migratedDuringFailover.WaitAsync(TimeSpan.FromSeconds(60));
+        var scripts = typeof(PartialCollector.Migrator.SchemaMigrator).Assembly.GetManifestResourceNames().Count(n => n.EndsWith(".sql", StringComparison.Ordinal));
+        Assert.Equal(scripts, await new PartialTracesTable(cluster.NodeConnectionString(standby, LateDatabase)).ScalarAsync<long>("SELECT count(*) FROM schemaversions"));
 
         var duplicates = sink.Received.Count(kv => kv.Value > 1);
         output.WriteLine($"Receiver: {sink.Received.Count} spans delivered, {duplicates} more than once");

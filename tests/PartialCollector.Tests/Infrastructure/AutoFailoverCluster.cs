@@ -152,13 +152,31 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
 
     /// <summary>
     /// Crashes a node: SIGKILL to its whole process tree at once (the keeper, the postgres supervisor, postgres and
-    /// its backends), as when its machine dies. Nothing is told; the monitor finds out by its health checks.
+    /// its backends), as when its machine dies. Nothing is told; the monitor finds out by its health checks. Returns
+    /// once the node's port refuses connections.
     /// </summary>
-    public void Crash(string name)
+    public async Task CrashAsync(string name)
     {
         var node = nodes[name];
-        node.Process.Kill(entireProcessTree: true);
         node.Crashed = true;
+        node.Process.Kill(entireProcessTree: true);
+        await Poll.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    using var client = new System.Net.Sockets.TcpClient();
+                    await client.ConnectAsync(System.Net.IPAddress.Loopback, node.Port);
+                    return false;
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    return true;
+                }
+            },
+            refused => refused,
+            TimeSpan.FromSeconds(10),
+            $"{name}'s port {node.Port} to refuse connections after the crash");
     }
 
     /// <summary>pg_autoctl's own account of the formation (<c>pg_autoctl show state</c> and the last events), for messages.</summary>
