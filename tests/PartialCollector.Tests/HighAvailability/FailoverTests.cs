@@ -81,8 +81,9 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         {
             await Poll.UntilAsync(() => Task.FromResult(AcknowledgedPerTransport(load.Answers, DateTime.MinValue)), n => n >= 30, TimeSpan.FromSeconds(60), "acknowledgements of both transports before the crash");
 
-            // Spans whose heartbeats stop now: due 2 s from now, so during the outage; committed on the standby too.
-            expiring = await ExpiredSpans.SeedAsync(connectionString, 50, name: "expires-during-failover", expiresFromNow: TimeSpan.FromSeconds(2));
+            // Spans whose heartbeats stop now: due 4 s from now, so during the outage (the demote timeout alone is 5 s),
+            // and not before the crash even on a stalling machine; committed on the standby too.
+            expiring = await ExpiredSpans.SeedAsync(connectionString, 50, name: "expires-during-failover", expiresFromNow: TimeSpan.FromSeconds(4));
             await cluster.CrashAsync(oldPrimary);
             crashed = DateTime.UtcNow;
             deliveredBeforeCrash = new Dictionary<SpanKey, int>(sink.Received);
