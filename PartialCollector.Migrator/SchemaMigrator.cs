@@ -7,7 +7,7 @@ namespace PartialCollector.Migrator;
 
 /// <summary>
 /// Applies the embedded, versioned SQL scripts in <c>Migrations/</c> with DbUp (journal table
-/// <c>schemaversions</c>). Waits while PostgreSQL is still starting; adopts a database the original's
+/// <c>schemaversions</c>). Waits while PostgreSQL is still starting or failing over (until a server takes writes); adopts a database the original's
 /// golang-migrate created (its <c>schema_migrations</c> table) since every script is idempotent.
 /// </summary>
 public sealed class SchemaMigrator(IOptions<MigratorOptions> options, ILogger<SchemaMigrator> logger, TimeProvider time)
@@ -18,7 +18,7 @@ public sealed class SchemaMigrator(IOptions<MigratorOptions> options, ILogger<Sc
     {
         var normalized = PostgresConnectionString.Normalize(connectionString);
         var log = new UpgradeLogAdapter(logger);
-        await WaitForServerAsync(normalized, cancellationToken);
+        await WaitForWritablePrimaryAsync(normalized, cancellationToken);
         EnsureDatabase.For.PostgresqlDatabase(normalized, log);
         await CheckGolangMigrateStateAsync(normalized, cancellationToken);
 
@@ -37,7 +37,14 @@ public sealed class SchemaMigrator(IOptions<MigratorOptions> options, ILogger<Sc
         logger.LogInformation("Schema is up to date ({Count} scripts applied now)", result.Scripts.Count());
     }
 
-    private async Task WaitForServerAsync(string connectionString, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits, within <see cref="MigratorOptions.StartupTimeout"/>, until a server accepts connections and takes
+    /// writes: not starting up, not a standby in recovery, not read-only. During a failover the Migrator meets every
+    /// one of these (no host answers, no host is primary yet, or pg_auto_failover's promoted standby still refuses
+    /// writes with <c>default_transaction_read_only</c> until the old primary's demote timeout has passed), so it
+    /// waits them out instead of failing.
+    /// </summary>
+    private async Task WaitForWritablePrimaryAsync(string connectionString, CancellationToken cancellationToken)
     {
         // Connect to the maintenance database: the target database may not exist yet.
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
@@ -45,20 +52,51 @@ public sealed class SchemaMigrator(IOptions<MigratorOptions> options, ILogger<Sc
         var delay = TimeSpan.FromMilliseconds(200);
         while (true)
         {
+            string reason;
             try
             {
                 await using var connection = new NpgsqlConnection(builder.ConnectionString);
                 await connection.OpenAsync(cancellationToken);
-                return;
+                await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery(), current_setting('transaction_read_only') = 'on'", connection);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                var (inRecovery, readOnly) = (reader.GetBoolean(0), reader.GetBoolean(1));
+                if (!inRecovery && !readOnly)
+                {
+                    return;
+                }
+
+                reason = inRecovery ? "it is a standby in recovery" : "it is read-only (default_transaction_read_only)";
+                if (time.GetUtcNow() >= deadline)
+                {
+                    throw new InvalidOperationException(
+                        $"PostgreSQL at {builder.Host}:{builder.Port} took no writes within {options.Value.StartupTimeout} (Migrator:StartupTimeout): {reason}.");
+                }
             }
-            catch (Exception e) when (e is NpgsqlException { IsTransient: true } or PostgresException { SqlState: "57P03" } && time.GetUtcNow() < deadline)
+            catch (Exception e) when (IsWorthWaitingFor(e) && time.GetUtcNow() < deadline)
             {
-                logger.LogInformation("PostgreSQL at {Host}:{Port} is not ready yet ({Reason}); retrying", builder.Host, builder.Port, e.Message);
-                await Task.Delay(delay, time, cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                reason = e.Message;
             }
+
+            logger.LogInformation("PostgreSQL at {Host}:{Port} is not ready for writes yet ({Reason}); retrying", builder.Host, builder.Port, reason);
+            await Task.Delay(delay, time, cancellationToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
         }
     }
+
+    /// <summary>
+    /// Errors a starting or failing-over server gives: no connection at all (refused, reset, no host of a multi-host
+    /// string is a primary yet), the server starting up or shutting down, or a read-only transaction. A server that
+    /// answers with anything else (a wrong password, a missing role) is refused at once.
+    /// </summary>
+    private static bool IsWorthWaitingFor(Exception e) => e switch
+    {
+        PostgresException p => p.SqlState is PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.AdminShutdown
+            or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.ReadOnlySqlTransaction,
+        NpgsqlException => true,
+        TimeoutException => true,
+        _ => false,
+    };
 
     private async Task CheckGolangMigrateStateAsync(string connectionString, CancellationToken cancellationToken)
     {

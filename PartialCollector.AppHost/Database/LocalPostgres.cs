@@ -19,7 +19,7 @@ namespace PartialCollector.AppHost.Database;
 internal static class LocalPostgres
 {
     public const string Section = "LocalPostgres";
-    private const string ServiceUser = "postgres";
+    internal const string ServiceUser = "postgres";
 
     /// <summary>Where the binaries are: <c>LocalPostgres:BinDirectory</c>, <c>PG_BIN</c>, the newest <c>/usr/lib/postgresql/N/bin</c>, then <c>PATH</c>.</summary>
     public static string? FindBinDirectory(IConfiguration configuration)
@@ -72,13 +72,7 @@ internal static class LocalPostgres
         };
         var postgresExecutable = Path.Combine(binDirectory, "postgres");
 
-        // As root: setpriv switches user and then exec()s postgres, so the process the dashboard supervises (and
-        // signals on stop) is postgres itself; runuser would stay in between as a parent. Either works.
-        var (command, arguments) = !runAsServiceUser
-            ? (postgresExecutable, postgresArguments)
-            : File.Exists("/usr/bin/setpriv")
-                ? ("/usr/bin/setpriv", ["--reuid", ServiceUser, "--regid", ServiceUser, "--init-groups", "--", postgresExecutable, .. postgresArguments])
-                : ("runuser", (string[])["-u", ServiceUser, "--", postgresExecutable, .. postgresArguments]);
+        var (command, arguments) = AsServiceUser(postgresExecutable, postgresArguments, runAsServiceUser);
 
         var healthCheckKey = "local-postgres-accepts-connections";
         builder.Services.AddHealthChecks().AddCheck(healthCheckKey, new TcpHealthCheck(port));
@@ -96,14 +90,30 @@ internal static class LocalPostgres
         return new PartialsDatabase(database, server, $"local PostgreSQL from {binDirectory}, data in {dataDirectory}, port {port}");
     }
 
-    private static string DataRoot(IDistributedApplicationBuilder builder, bool runAsServiceUser)
+    /// <summary>
+    /// The command line of an executable resource that runs <paramref name="executable"/> as the service user when
+    /// the AppHost runs as root. setpriv switches user and then exec()s the program, so the process the dashboard
+    /// supervises (and signals on stop) is the program itself; runuser would stay in between as a parent. Either works.
+    /// </summary>
+    internal static (string Command, string[] Arguments) AsServiceUser(string executable, string[] arguments, bool runAsServiceUser) =>
+        !runAsServiceUser
+            ? (executable, arguments)
+            : File.Exists("/usr/bin/setpriv")
+                ? ("/usr/bin/setpriv", ["--reuid", ServiceUser, "--regid", ServiceUser, "--init-groups", "--", executable, .. arguments])
+                : ("runuser", ["-u", ServiceUser, "--", executable, .. arguments]);
+
+    /// <summary>
+    /// <c>{section}:DataDirectory</c>, else <paramref name="folder"/> beside the AppHost project, else (the postgres user
+    /// cannot reach the project) a folder of the temp directory, one per AppHost location.
+    /// </summary>
+    internal static string DataRoot(IDistributedApplicationBuilder builder, bool runAsServiceUser, string section = Section, string folder = ".pgdata")
     {
-        if (builder.Configuration[$"{Section}:DataDirectory"] is { Length: > 0 } configured)
+        if (builder.Configuration[$"{section}:DataDirectory"] is { Length: > 0 } configured)
         {
             return Path.GetFullPath(configured, builder.AppHostDirectory);
         }
 
-        var beside = Path.Combine(builder.AppHostDirectory, ".pgdata");
+        var beside = Path.Combine(builder.AppHostDirectory, folder);
         if (!runAsServiceUser || Run("runuser", ["-u", ServiceUser, "--", "test", "-x", builder.AppHostDirectory], throwOnFailure: false) == 0)
         {
             return beside;
@@ -112,7 +122,7 @@ internal static class LocalPostgres
         // The postgres user cannot reach the project folder (e.g. a clone under /root): keep the data in the
         // temp folder instead, one cluster per AppHost location.
         var hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(builder.AppHostDirectory)))[..12];
-        return Path.Combine(Path.GetTempPath(), $"partialcollector-pgdata-{hash}");
+        return Path.Combine(Path.GetTempPath(), $"partialcollector{folder.Replace('.', '-')}-{hash}");
     }
 
     /// <summary>Creates the cluster when it is new, stops a server an earlier run left behind, returns the password.</summary>
@@ -170,7 +180,7 @@ internal static class LocalPostgres
         }
     }
 
-    private static int RunPg(string bin, string tool, string[] arguments, bool runAsServiceUser, bool throwOnFailure = true)
+    internal static int RunPg(string bin, string tool, string[] arguments, bool runAsServiceUser, bool throwOnFailure = true)
     {
         var executable = Path.Combine(bin, tool);
         return runAsServiceUser
@@ -178,7 +188,7 @@ internal static class LocalPostgres
             : Run(executable, arguments, throwOnFailure);
     }
 
-    private static int Run(string fileName, string[] arguments, bool throwOnFailure = true)
+    internal static int Run(string fileName, string[] arguments, bool throwOnFailure = true)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -205,7 +215,7 @@ internal static class LocalPostgres
         return process.ExitCode;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -213,7 +223,7 @@ internal static class LocalPostgres
     }
 
     /// <summary>Healthy once the server accepts TCP connections; the Migrator waits out the rest of start-up itself.</summary>
-    private sealed class TcpHealthCheck(int port) : IHealthCheck
+    internal sealed class TcpHealthCheck(int port) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {

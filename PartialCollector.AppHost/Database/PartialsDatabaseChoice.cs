@@ -7,6 +7,8 @@ namespace PartialCollector.AppHost.Database;
 /// <list type="number">
 /// <item>an existing server: <c>ConnectionStrings:partials</c> is configured (user secrets, environment
 /// <c>ConnectionStrings__partials</c>, or <c>--ConnectionStrings:partials=...</c>): nothing is started;</item>
+/// <item>opt-in, run mode: <c>Database:HighAvailability=true</c> runs a pg_auto_failover monitor and two nodes from
+/// the machine's binaries (<see cref="LocalAutoFailover"/>);</item>
 /// <item>a container: a container engine answers, or the AppHost is publishing (manifests always describe
 /// the PostgreSQL container with a data volume, whatever this machine has);</item>
 /// <item>local binaries: run mode, no container engine, PostgreSQL's binaries installed
@@ -24,6 +26,20 @@ internal static class PartialsDatabaseChoice
         {
             // The dotnet/eShop pattern: a connection-string resource whose value comes from configuration.
             return new PartialsDatabase(builder.AddConnectionString(ConnectionName), null, $"existing server from ConnectionStrings:{ConnectionName}");
+        }
+
+        if (builder.ExecutionContext.IsRunMode && builder.Configuration.GetValue<bool>(LocalAutoFailover.Setting))
+        {
+            var binaries = LocalPostgres.FindBinDirectory(builder.Configuration);
+            if (binaries is not null && LocalAutoFailover.FindPgAutoctl(binaries) is { } pgAutoctl)
+            {
+                return LocalAutoFailover.Add(builder, binaries, pgAutoctl, ConnectionName);
+            }
+
+            throw new NoDatabaseException(
+                $"{LocalAutoFailover.Setting}=true runs a pg_auto_failover monitor and two nodes from this machine's binaries, and found "
+                + (binaries is null ? "no PostgreSQL binaries" : $"no pg_autoctl with the pgautofailover extension for the PostgreSQL in {binaries}")
+                + ". Install them (Debian/Ubuntu: `apt-get install postgresql-15-auto-failover`, which brings PostgreSQL 15), or leave the setting off.");
         }
 
         string evidence = "publishing";

@@ -5,6 +5,13 @@ using Npgsql;
 using PartialCollector.Bench;
 using PartialCollector.Migrator;
 
+// bench/failover.sh: one failover under load against a pg_auto_failover formation it built.
+if (args.Contains("--failover"))
+{
+    Environment.ExitCode = await FailoverBench.RunAsync(args);
+    return;
+}
+
 // bench/run.sh starts PostgreSQL and publishes the services, then runs this with their paths.
 var options = BenchOptions.Parse(args);
 var migrator = new SchemaMigrator(Options.Create(new MigratorOptions()), NullLogger<SchemaMigrator>.Instance, TimeProvider.System);

@@ -22,6 +22,9 @@ public sealed class TraceSink : IAsyncDisposable
 
     public long Spans => Interlocked.Read(ref spans);
 
+    /// <summary>When set (before start), every span received is counted here by trace id + span id (hex), to find duplicates.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, int>? Keys { get; init; }
+
     /// <summary>Stopwatch timestamp of the first export received, 0 before it.</summary>
     public long FirstArrival => Interlocked.Read(ref firstArrival);
 
@@ -56,6 +59,10 @@ public sealed class TraceSink : IAsyncDisposable
         reader.AdvanceTo(read.Buffer.End);
         Interlocked.CompareExchange(ref firstArrival, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
         Interlocked.Add(ref spans, CountSpans(body));
+        if (Keys is not null)
+        {
+            RecordKeys(body, Keys);
+        }
 
         context.Response.ContentType = "application/grpc";
         context.Response.AppendTrailer("grpc-status", "0");
@@ -75,6 +82,27 @@ public sealed class TraceSink : IAsyncDisposable
         }
 
         return count;
+    }
+
+    /// <summary>Span.trace_id (1) and span_id (2) of every span, as in <see cref="CountSpans"/>.</summary>
+    private static void RecordKeys(ReadOnlySpan<byte> request, System.Collections.Concurrent.ConcurrentDictionary<string, int> keys)
+    {
+        foreach (var resourceSpans in Fields(request, 1))
+        {
+            var resource = request.Slice(resourceSpans.Start, resourceSpans.Length);
+            foreach (var scopeSpans in Fields(resource, 2))
+            {
+                var scope = resource.Slice(scopeSpans.Start, scopeSpans.Length);
+                foreach (var spanField in Fields(scope, 2))
+                {
+                    var span = scope.Slice(spanField.Start, spanField.Length);
+                    var traceId = Fields(span, 1).Select(f => (f.Start, f.Length)).FirstOrDefault();
+                    var spanId = Fields(span, 2).Select(f => (f.Start, f.Length)).FirstOrDefault();
+                    var key = Convert.ToHexStringLower(span.Slice(traceId.Start, traceId.Length)) + Convert.ToHexStringLower(span.Slice(spanId.Start, spanId.Length));
+                    keys.AddOrUpdate(key, 1, (_, n) => n + 1);
+                }
+            }
+        }
     }
 
     /// <summary>Where the length-delimited fields numbered <paramref name="field"/> of one message are.</summary>

@@ -146,7 +146,7 @@ public sealed class AppHostEndToEndTests(ITestOutputHelper output)
         }
     }
 
-    private static ExportLogsServiceRequest Heartbeat(string spanName, byte[] traceId, string frequency)
+    internal static ExportLogsServiceRequest Heartbeat(string spanName, byte[] traceId, string frequency)
     {
         var start = (ulong)(DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
         var traces = new TracesData

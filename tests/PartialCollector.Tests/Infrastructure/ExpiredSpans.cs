@@ -9,8 +9,9 @@ public static class ExpiredSpans
 {
     /// <param name="paddingBytes">Size of an attribute added to each span, for large spans.</param>
     /// <param name="tenant">The tenant that writes them, as the Exporter records an authenticated tenant; null for none.</param>
+    /// <param name="expiresFromNow">When they expire, from the database's now(); null for a minute ago (due at once).</param>
     public static async Task<List<SpanKey>> SeedAsync(
-        string connectionString, int count, string name = "crashed", long observed = 0, int paddingBytes = 0, string? tenant = null)
+        string connectionString, int count, string name = "crashed", long observed = 0, int paddingBytes = 0, string? tenant = null, TimeSpan? expiresFromNow = null)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var store = new SpanWriteStore(dataSource);
@@ -31,25 +32,29 @@ public static class ExpiredSpans
             await store.WriteAsync(batch, 3, TimeSpan.FromMinutes(5), CancellationToken.None);
         }
 
-        await ExpireAsync(connectionString, keys);
+        await ExpireAsync(connectionString, keys, expiresFromNow ?? TimeSpan.FromMinutes(-1));
         return keys;
     }
 
     /// <summary>Moves the rows' expiry into the past, as if their heartbeats had stopped a minute ago.</summary>
-    public static async Task ExpireAsync(string connectionString, IEnumerable<SpanKey> keys)
+    public static Task ExpireAsync(string connectionString, IEnumerable<SpanKey> keys) => ExpireAsync(connectionString, keys, TimeSpan.FromMinutes(-1));
+
+    /// <summary>Sets the rows' expiry to the database's <c>now()</c> plus <paramref name="fromNow"/> (negative: in the past).</summary>
+    public static async Task ExpireAsync(string connectionString, IEnumerable<SpanKey> keys, TimeSpan fromNow)
     {
         var list = keys.ToList();
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             """
-            UPDATE partial_traces p SET expires_at = now() - interval '1 minute'
+            UPDATE partial_traces p SET expires_at = now() + @fromNow
             FROM unnest(@t::text[], @s::text[]) AS u(trace_id, span_id)
             WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
             """,
             connection);
         command.Parameters.AddWithValue("t", list.Select(k => k.TraceId).ToArray());
         command.Parameters.AddWithValue("s", list.Select(k => k.SpanId).ToArray());
+        command.Parameters.AddWithValue("fromNow", fromNow);
         await command.ExecuteNonQueryAsync();
     }
 

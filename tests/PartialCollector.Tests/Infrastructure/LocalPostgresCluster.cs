@@ -1,27 +1,22 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-
 namespace PartialCollector.Tests.Infrastructure;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster from the machine's own binaries (initdb / pg_ctl), for machines without
-/// Docker. PostgreSQL refuses to run as root, so as root the cluster runs as the <c>postgres</c> user.
+/// Docker. PostgreSQL refuses to run as root, so as root the cluster runs as the <c>postgres</c> user
+/// (<see cref="PostgresUser"/>).
 /// </summary>
 public sealed class LocalPostgresCluster : IAsyncDisposable
 {
     private readonly string binDirectory;
     private readonly string dataDirectory;
-    private readonly bool asPostgresUser;
     private readonly string serverOptions;
 
-    private LocalPostgresCluster(string binDirectory, string root, int port, bool asPostgresUser, IEnumerable<string> settings)
+    private LocalPostgresCluster(string binDirectory, string root, int port, IEnumerable<string> settings)
     {
         this.binDirectory = binDirectory;
         Root = root;
         dataDirectory = Path.Combine(root, "data");
         Port = port;
-        this.asPostgresUser = asPostgresUser;
 
         // Fast and throwaway by default: nothing survives a machine crash, and with synchronous_commit off a commit
         // is acknowledged before its WAL is written, so even a server crash (pg_ctl -m immediate) can lose the last
@@ -66,23 +61,13 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     /// <param name="settings">extra server settings (<c>name=value</c>), applied after the defaults so they win.</param>
     public static async Task<LocalPostgresCluster> StartAsync(string binDirectory, IEnumerable<string>? settings = null, CancellationToken cancellationToken = default)
     {
-        var asPostgresUser = Environment.UserName == "root";
-        var root = Path.Combine(Path.GetTempPath(), "partialcollector-pg-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(root);
-        var cluster = new LocalPostgresCluster(binDirectory, root, FreePort(), asPostgresUser, settings ?? []);
+        var root = await PostgresUser.CreateFolderAsync("partialcollector-pg-", cancellationToken);
+        var cluster = new LocalPostgresCluster(binDirectory, root, FreePorts.Next(), settings ?? []);
         try
         {
-            if (asPostgresUser)
-            {
-                await RunAsync("chown", ["postgres:postgres", root], cancellationToken);
-            }
-
             var passwordFile = Path.Combine(root, "pwfile");
             await File.WriteAllTextAsync(passwordFile, "postgres\n", cancellationToken);
-            if (asPostgresUser)
-            {
-                await RunAsync("chown", ["postgres:postgres", passwordFile], cancellationToken);
-            }
+            await PostgresUser.GiveAsync(passwordFile, cancellationToken);
 
             await cluster.RunPgAsync("initdb", ["-D", cluster.dataDirectory, "-U", "postgres", "--pwfile", passwordFile, "--auth", "scram-sha-256", "-E", "UTF8", "--no-sync"], cancellationToken);
             await cluster.StartAsync(cancellationToken);
@@ -132,42 +117,6 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
     }
 
-    private Task RunPgAsync(string tool, string[] arguments, CancellationToken cancellationToken)
-    {
-        var executable = Path.Combine(binDirectory, tool);
-        return asPostgresUser
-            ? RunAsync("runuser", ["-u", "postgres", "--", executable, .. arguments], cancellationToken)
-            : RunAsync(executable, arguments, cancellationToken);
-    }
-
-    private static async Task RunAsync(string fileName, string[] arguments, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} exited {process.ExitCode}: {await stderr}{await stdout}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private Task RunPgAsync(string tool, string[] arguments, CancellationToken cancellationToken) =>
+        PostgresUser.RunProgramAsync(Path.Combine(binDirectory, tool), arguments, cancellationToken);
 }

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using PartialCollector.Migrator;
 using PartialCollector.Tests.Infrastructure;
 
 namespace PartialCollector.Tests.Storage;
@@ -95,6 +98,52 @@ public sealed class SchemaMigratorTests
         await Migrations.ApplyAsync(url);
 
         Assert.Equal(0, await new PartialTracesTable(keywords.ConnectionString).CountAsync());
+    }
+
+    [Fact]
+    public async Task WaitsForTheServerToTakeWritesThenMigrates()
+    {
+        // As pg_auto_failover leaves a standby it is promoting: out of recovery, but read-only until the old
+        // primary's demote timeout has passed. The cluster is this test's own: the shared one stays writable.
+        var bin = LocalPostgresCluster.FindBinDirectory()
+            ?? throw new InvalidOperationException("This test needs PostgreSQL's binaries (initdb, pg_ctl): /usr/lib/postgresql/<version>/bin, PATH, or PG_BIN.");
+        await using var cluster = await LocalPostgresCluster.StartAsync(bin);
+        var admin = new PartialTracesTable(cluster.ConnectionString + ";Pooling=false;Options=-c default_transaction_read_only=off");
+        await admin.ExecuteAsync("ALTER SYSTEM SET default_transaction_read_only = on");
+        await admin.ExecuteAsync("SELECT pg_reload_conf()");
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = "migrated_when_writable" }.ConnectionString;
+        var logger = new FakeLogger<SchemaMigrator>();
+        var migrator = new SchemaMigrator(Options.Create(new MigratorOptions { StartupTimeout = TimeSpan.FromSeconds(60) }), logger, TimeProvider.System);
+
+        var migration = migrator.MigrateAsync(connectionString, CancellationToken.None);
+        await Poll.UntilAsync(
+            () => Task.FromResult(logger.Collector.GetSnapshot().Count(r => r.Message.Contains("read-only", StringComparison.Ordinal))),
+            n => n >= 2,
+            TimeSpan.FromSeconds(30),
+            "the Migrator to report the read-only server twice");
+        Assert.False(migration.IsCompleted, $"the Migrator finished against a read-only server: {migration.Exception?.GetBaseException().Message}");
+
+        await admin.ExecuteAsync("ALTER SYSTEM RESET default_transaction_read_only");
+        await admin.ExecuteAsync("SELECT pg_reload_conf()");
+        await migration.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, await new PartialTracesTable(connectionString).CountAsync());
+    }
+
+    [Fact]
+    public async Task GivesUpOnAServerThatStaysReadOnlyAfterTheStartupTimeout()
+    {
+        var bin = LocalPostgresCluster.FindBinDirectory()
+            ?? throw new InvalidOperationException("This test needs PostgreSQL's binaries (initdb, pg_ctl): /usr/lib/postgresql/<version>/bin, PATH, or PG_BIN.");
+        await using var cluster = await LocalPostgresCluster.StartAsync(bin, ["default_transaction_read_only=on"]);
+        var migrator = new SchemaMigrator(
+            Options.Create(new MigratorOptions { StartupTimeout = TimeSpan.FromSeconds(1) }), new FakeLogger<SchemaMigrator>(), TimeProvider.System);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => migrator.MigrateAsync(cluster.ConnectionString, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("Migrator:StartupTimeout", error.Message);
+        Assert.Contains("read-only", error.Message);
     }
 
     private static string EmbeddedScript(string name)
