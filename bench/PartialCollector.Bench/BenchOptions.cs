@@ -2,10 +2,11 @@ namespace PartialCollector.Bench;
 
 /// <summary>
 /// Command-line settings: <c>--connection CS --exporter DLL --receiver DLL [--quick] [--exporter-env KEY=VALUE]...
-/// [--receiver-env KEY=VALUE]... [--only TEXT]...</c>; <c>--only</c> runs just the runs whose name contains one of the texts (the references always run).
+/// [--receiver-env KEY=VALUE]... [--only TEXT]... [--keys N]</c>; <c>--only</c> runs just the runs whose name contains one of the texts (the references always run);
+/// <c>--keys</c> is how many spans the loads cycle through (100,000): at a given rate, how often each span is refreshed.
 /// </summary>
 public sealed record BenchOptions(
-    string Connection, string ExporterDll, string ReceiverDll, bool Quick, Dictionary<string, string> ExporterEnvironment, Dictionary<string, string> ReceiverEnvironment, string[] Only)
+    string Connection, string ExporterDll, string ReceiverDll, bool Quick, Dictionary<string, string> ExporterEnvironment, Dictionary<string, string> ReceiverEnvironment, string[] Only, int Keys = 100_000)
 {
     public bool Runs(string name) => Only.Length == 0 || Only.Any(o => name.Contains(o, StringComparison.OrdinalIgnoreCase));
 
@@ -13,8 +14,6 @@ public sealed record BenchOptions(
 
     /// <summary>Load before each measured time, not counted: JIT tiering alone took a tenth of the machine for seconds.</summary>
     public TimeSpan WarmUp => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(5);
-
-    public int Keys => 100_000;
 
     public int CollectionLive => Quick ? 90_000 : 900_000;
 
@@ -35,7 +34,8 @@ public sealed record BenchOptions(
             args.Contains("--quick"),
             Settings(args, "--exporter-env"),
             Settings(args, "--receiver-env"),
-            [.. args.Select((a, i) => (a, i)).Where(x => x.a == "--only" && x.i + 1 < args.Length).Select(x => args[x.i + 1])]);
+            [.. args.Select((a, i) => (a, i)).Where(x => x.a == "--only" && x.i + 1 < args.Length).Select(x => args[x.i + 1])],
+            Value("--keys") is { } keys ? int.Parse(keys, System.Globalization.CultureInfo.InvariantCulture) : 100_000);
     }
 
     private static Dictionary<string, string> Settings(string[] args, string option) =>
