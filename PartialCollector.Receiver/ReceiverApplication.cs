@@ -22,7 +22,7 @@ public static class ReceiverApplication
 
         AddReceiver(builder.Services, builder.Configuration);
         builder.Services.AddHostedService<GcWorker>();
-        builder.Services.AddHealthChecks().AddCheck<DownstreamHealthCheck>(DownstreamHealthCheck.Name, tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddCheck<DownstreamHealthCheck>(DownstreamHealthCheck.Name);
 
         var app = builder.Build();
         app.MapDefaultEndpoints();

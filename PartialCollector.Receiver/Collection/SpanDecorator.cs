@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
+using PartialCollector.Core.Codecs;
 using PartialCollector.Core.Storage;
 
 namespace PartialCollector.Receiver.Collection;
@@ -13,7 +14,6 @@ namespace PartialCollector.Receiver.Collection;
 /// </summary>
 public sealed class SpanDecorator(IOptions<PartialReceiverOptions> options)
 {
-    public const string GcAttribute = "partial.gc";
     public const string ErrorMessage = "span ended without a stop event (collected by partial.gc)";
 
     public DecoratedBatch Decorate(IReadOnlyList<ClaimedSpan> claimed)
@@ -77,13 +77,13 @@ public sealed class SpanDecorator(IOptions<PartialReceiverOptions> options)
     {
         for (var i = span.Attributes.Count - 1; i >= 0; i--)
         {
-            if (span.Attributes[i].Key == GcAttribute)
+            if (span.Attributes[i].Key == PartialAttributes.Gc)
             {
                 span.Attributes.RemoveAt(i);
             }
         }
 
-        span.Attributes.Add(new KeyValue { Key = GcAttribute, Value = new AnyValue { BoolValue = true } });
+        span.Attributes.Add(new KeyValue { Key = PartialAttributes.Gc, Value = new AnyValue { BoolValue = true } });
         span.EndTimeUnixNano = Math.Max(end, span.StartTimeUnixNano);
         if (markAsError && (span.Status is null || span.Status.Code == Status.Types.StatusCode.Unset))
         {

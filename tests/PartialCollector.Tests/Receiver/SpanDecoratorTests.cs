@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
+using PartialCollector.Core.Codecs;
 using PartialCollector.Core.Storage;
 using PartialCollector.Receiver;
 using PartialCollector.Receiver.Collection;
@@ -19,12 +20,12 @@ public sealed class SpanDecoratorTests
     {
         var span = Spans.NewSpan(Spans.NewKey());
         span.StartTimeUnixNano = UnixNano(LastHeartbeat.AddSeconds(-10));
-        span.Attributes.Add(new KeyValue { Key = SpanDecorator.GcAttribute, Value = new AnyValue { StringValue = "false" } });
+        span.Attributes.Add(new KeyValue { Key = PartialAttributes.Gc, Value = new AnyValue { StringValue = "false" } });
 
         var batch = Decorate(new PartialReceiverOptions(), Row(span));
 
         var sent = batch.Request.ResourceSpans.Single().ScopeSpans.Single().Spans.Single();
-        var gc = Assert.Single(sent.Attributes, a => a.Key == SpanDecorator.GcAttribute);
+        var gc = Assert.Single(sent.Attributes, a => a.Key == PartialAttributes.Gc);
         Assert.True(gc.Value.BoolValue);
         Assert.Equal(UnixNano(LastHeartbeat), sent.EndTimeUnixNano);
         Assert.Equal(Status.Types.StatusCode.Error, sent.Status.Code);
