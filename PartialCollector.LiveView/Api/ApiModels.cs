@@ -6,7 +6,7 @@ using PartialCollector.LiveView.Data;
 namespace PartialCollector.LiveView.Api;
 
 /// <summary>One span as the API gives it: ids lowercase hex, times ISO 8601 UTC.</summary>
-public sealed record SpanJson(
+public record SpanJson(
     string TraceId,
     string SpanId,
     string? Service,
@@ -27,19 +27,13 @@ public sealed record SpanJson(
 public sealed record SpanListJson(IReadOnlyList<SpanJson> Spans, string? Next);
 
 /// <summary>A span's fields and the stored span itself as OTLP/JSON (a <c>TracesData</c>).</summary>
-public sealed record SpanDetailJson(
-    string TraceId,
-    string SpanId,
-    string? Service,
-    string? Name,
-    DateTime? StartTime,
-    DateTime LastHeartbeat,
-    DateTime? ExpiresAt,
-    DateTime? CollectedAt,
-    double? AgeSeconds,
-    bool Overdue,
-    string State,
-    JsonElement? Span);
+public sealed record SpanDetailJson : SpanJson
+{
+    public SpanDetailJson(SpanJson fields, JsonElement? span)
+        : base(fields) => Span = span;
+
+    public JsonElement? Span { get; }
+}
 
 public sealed record ServiceJson(string? Service, long Running, double? OldestRunningAgeSeconds, long CrashedLastHour);
 

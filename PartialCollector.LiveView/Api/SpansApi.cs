@@ -111,7 +111,7 @@ public static class SpansApi
 
         var s = SpanJson.From(found.Span);
         return TypedResults.Json(
-            new SpanDetailJson(s.TraceId, s.SpanId, s.Service, s.Name, s.StartTime, s.LastHeartbeat, s.ExpiresAt, s.CollectedAt, s.AgeSeconds, s.Overdue, s.State, otlp),
+            new SpanDetailJson(s, otlp),
             LiveViewJsonContext.Default.SpanDetailJson);
     }
 
