@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
+using PartialCollector.Core.Storage;
 using PartialCollector.Core.Tenants;
 using PartialCollector.LiveView.Api;
 using PartialCollector.LiveView.Components;

@@ -1,3 +1,4 @@
+using PartialCollector.Core.Storage;
 using PartialCollector.Migrator;
 
 // Runs once: apply the schema, exit 0; exit 1 with the reason on failure (the app host shows it).
@@ -14,8 +15,8 @@ await host.StartAsync();
 var logger = host.Services.GetRequiredService<ILogger<SchemaMigrator>>();
 try
 {
-    var connectionString = builder.Configuration.GetConnectionString(SchemaMigrator.ConnectionName)
-        ?? throw new InvalidOperationException($"ConnectionStrings:{SchemaMigrator.ConnectionName} is not set.");
+    var connectionString = builder.Configuration.GetConnectionString(PartialsConnection.Name)
+        ?? throw new InvalidOperationException($"{PartialsConnection.ConfigurationKey} is not set.");
     await host.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(connectionString, CancellationToken.None);
     return 0;
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using PartialCollector.Core.Storage;
 
 namespace PartialCollector.AppHost.Database;
 
@@ -18,7 +19,7 @@ namespace PartialCollector.AppHost.Database;
 /// </summary>
 internal static class PartialsDatabaseChoice
 {
-    public const string ConnectionName = "partials";
+    public const string ConnectionName = PartialsConnection.Name;
 
     public static PartialsDatabase AddPartialsDatabase(this IDistributedApplicationBuilder builder)
     {
