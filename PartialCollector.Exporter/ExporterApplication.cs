@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
 using PartialCollector.Core.Codecs;
+using PartialCollector.Core.Configuration;
 using PartialCollector.Core.Storage;
 using PartialCollector.Core.Tenants;
 using PartialCollector.Exporter.Ingestion;
@@ -33,10 +34,7 @@ public static partial class ExporterApplication
         builder.AddServiceDefaults();
         builder.AddPartialsDataSource();
 
-        builder.Services.AddSingleton<IValidateOptions<PartialExporterOptions>, PartialExporterOptionsValidator>();
-        builder.Services.AddOptions<PartialExporterOptions>()
-            .Bind(builder.Configuration.GetSection(PartialExporterOptions.Section))
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<PartialExporterOptions, PartialExporterOptionsValidator>(builder.Configuration, PartialExporterOptions.Section);
 
         var limits = builder.Configuration.GetSection(PartialExporterOptions.Section).Get<PartialExporterOptions>() ?? new PartialExporterOptions();
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
+using PartialCollector.Core.Configuration;
 using PartialCollector.Core.Storage;
 using PartialCollector.Core.Tenants;
 using PartialCollector.LiveView.Api;
@@ -36,14 +37,8 @@ public static partial class LiveViewApplication
         builder.AddServiceDefaults();
         builder.AddPartialsDataSource();
 
-        builder.Services.AddSingleton<IValidateOptions<LiveViewOptions>, LiveViewOptionsValidator>();
-        builder.Services.AddOptions<LiveViewOptions>()
-            .Bind(builder.Configuration.GetSection(LiveViewOptions.Section))
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<LiveViewTenantsOptions>, LiveViewTenantsOptionsValidator>();
-        builder.Services.AddOptions<LiveViewTenantsOptions>()
-            .Bind(builder.Configuration.GetSection(LiveViewTenantsOptions.Section))
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<LiveViewOptions, LiveViewOptionsValidator>(builder.Configuration, LiveViewOptions.Section);
+        builder.Services.AddValidatedOptions<LiveViewTenantsOptions, LiveViewTenantsOptionsValidator>(builder.Configuration, LiveViewTenantsOptions.Section);
         builder.Services.AddSingleton(sp => new TenantDirectory(sp.GetRequiredService<IOptions<LiveViewTenantsOptions>>().Value.Tenants));
 
         builder.Services.AddProblemDetails();

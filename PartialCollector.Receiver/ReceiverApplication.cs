@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using PartialCollector.Core.Durations;
+using PartialCollector.Core.Configuration;
 using PartialCollector.Core.Storage;
 using PartialCollector.Receiver.Collection;
 using PartialCollector.Receiver.Delivery;
@@ -32,12 +32,8 @@ public static class ReceiverApplication
     /// <summary>Everything a <see cref="CollectionCycle"/> needs, given an <c>NpgsqlDataSource</c>; tests use it without the host.</summary>
     public static IServiceCollection AddReceiver(IServiceCollection services, IConfiguration configuration)
     {
-        DurationTypeConverter.Register();
-        services.AddSingleton<IValidateOptions<PartialReceiverOptions>, PartialReceiverOptionsValidator>();
+        services.AddValidatedOptions<PartialReceiverOptions, PartialReceiverOptionsValidator>(configuration, PartialReceiverOptions.Section);
         services.AddSingleton<IPostConfigureOptions<PartialReceiverOptions>, DownstreamDefaults>();
-        services.AddOptions<PartialReceiverOptions>()
-            .Bind(configuration.GetSection(PartialReceiverOptions.Section))
-            .ValidateOnStart();
 
         services.AddSingleton<ReceiverMetrics>();
         services.AddSingleton<DownstreamHealth>();
