@@ -3,6 +3,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using PartialCollector.Core.Configuration;
 using PartialCollector.Core.Storage;
+using PartialCollector.Core.Telemetry;
 using PartialCollector.Core.Tenants;
 using PartialCollector.LiveView.Api;
 using PartialCollector.LiveView.Components;
@@ -34,7 +35,11 @@ public static partial class LiveViewApplication
         // Lowest precedence: appsettings, environment (Kestrel__Endpoints__Http__Url) and args override it.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = DefaultEndpoints });
         configure?.Invoke(builder);
-        builder.AddServiceDefaults();
+        builder.AddServiceDefaults(telemetry =>
+        {
+            telemetry.Meters.AddRange(PartialCollectorTelemetry.MeterNames);
+            telemetry.ActivitySources.AddRange(PartialCollectorTelemetry.ActivitySourceNames);
+        });
         builder.AddPartialsDataSource();
 
         builder.Services.AddValidatedOptions<LiveViewOptions, LiveViewOptionsValidator>(builder.Configuration, LiveViewOptions.Section);

@@ -1,10 +1,15 @@
 using PartialCollector.Core.Configuration;
 using PartialCollector.Core.Storage;
+using PartialCollector.Core.Telemetry;
 using PartialCollector.Migrator;
 
 // Runs once: apply the schema, exit 0; exit 1 with the reason on failure (the app host shows it).
 var builder = Host.CreateApplicationBuilder(args);
-builder.AddServiceDefaults();
+builder.AddServiceDefaults(telemetry =>
+{
+    telemetry.Meters.AddRange(PartialCollectorTelemetry.MeterNames);
+    telemetry.ActivitySources.AddRange(PartialCollectorTelemetry.ActivitySourceNames);
+});
 builder.Services.AddValidatedOptions<MigratorOptions, MigratorOptionsValidator>(builder.Configuration, MigratorOptions.Section);
 builder.Services.AddSingleton<SchemaMigrator>();
 

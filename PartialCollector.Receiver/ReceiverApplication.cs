@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using PartialCollector.Core.Configuration;
 using PartialCollector.Core.Storage;
+using PartialCollector.Core.Telemetry;
 using PartialCollector.Receiver.Collection;
 using PartialCollector.Receiver.Delivery;
 using PartialCollector.Receiver.Health;
@@ -17,7 +18,11 @@ public static class ReceiverApplication
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
-        builder.AddServiceDefaults();
+        builder.AddServiceDefaults(telemetry =>
+        {
+            telemetry.Meters.AddRange(PartialCollectorTelemetry.MeterNames);
+            telemetry.ActivitySources.AddRange(PartialCollectorTelemetry.ActivitySourceNames);
+        });
         builder.AddPartialsDataSource();
 
         AddReceiver(builder.Services, builder.Configuration);
