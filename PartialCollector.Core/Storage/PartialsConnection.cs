@@ -8,6 +8,9 @@ public static class PartialsConnection
 {
     public const string Name = "partials";
 
-    /// <summary>The configuration key that holds the connection string (environment: <c>ConnectionStrings__partials</c>).</summary>
+    /// <summary>The configuration key that holds the connection string: <c>ConnectionStrings:partials</c>.</summary>
     public const string ConfigurationKey = "ConnectionStrings:" + Name;
+
+    /// <summary>The same key as an environment variable: <c>ConnectionStrings__partials</c>.</summary>
+    public const string EnvironmentVariable = "ConnectionStrings__" + Name;
 }
