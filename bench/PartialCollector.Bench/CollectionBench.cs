@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Google.Protobuf;
 using Npgsql;
 using NpgsqlTypes;
+using PartialCollector.Core.Storage;
 
 namespace PartialCollector.Bench;
 
@@ -122,7 +123,7 @@ public static class CollectionBench
         var started = Stopwatch.GetTimestamp();
         var environment = new Dictionary<string, string>
         {
-            ["ConnectionStrings__partials"] = connectionString,
+            [PartialsConnection.EnvironmentVariable] = connectionString,
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{healthPort}",
             ["PartialReceiver__Downstream__Endpoint"] = sink.Endpoint.ToString(),
             ["PartialReceiver__Downstream__Protocol"] = "grpc",

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PartialCollector.Bench;
+using PartialCollector.Core.Storage;
 using PartialCollector.Migrator;
 
 // bench/failover.sh: one failover under load against a pg_auto_failover formation it built.
@@ -67,7 +68,7 @@ var httpPort = Ports.Free();
 await Truncate();
 var exporterEnvironment = new Dictionary<string, string>
 {
-    ["ConnectionStrings__partials"] = options.Connection,
+    [PartialsConnection.EnvironmentVariable] = options.Connection,
     ["Kestrel__Endpoints__OtlpGrpc__Url"] = $"http://127.0.0.1:{grpcPort}",
     ["Kestrel__Endpoints__OtlpHttp__Url"] = $"http://127.0.0.1:{httpPort}",
 };

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using PartialCollector.Core.Storage;
 using PartialCollector.LiveView;
 using PartialCollector.Tests.Infrastructure;
 
@@ -47,7 +48,7 @@ public sealed class LiveViewHost : IAsyncDisposable
 
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ConnectionStrings:partials"] = connectionString,
+                [PartialsConnection.ConfigurationKey] = connectionString,
                 ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{port}",
                 ["Logging:LogLevel:Default"] = "Warning",
             });

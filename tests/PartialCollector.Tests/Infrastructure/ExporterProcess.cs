@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using PartialCollector.Core.Storage;
 
 namespace PartialCollector.Tests.Infrastructure;
 
@@ -63,7 +64,7 @@ public sealed class ExporterProcess : IAsyncDisposable
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_CONTENTROOT"] = contentRoot;
-        start.Environment["ConnectionStrings__partials"] = connectionString;
+        start.Environment[PartialsConnection.EnvironmentVariable] = connectionString;
         start.Environment["Kestrel__Endpoints__OtlpGrpc__Url"] = $"http://127.0.0.1:{grpcPort}";
         start.Environment["Kestrel__Endpoints__OtlpHttp__Url"] = $"http://127.0.0.1:{httpPort}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
