@@ -6,7 +6,7 @@ namespace PartialCollector.Core.Storage;
 
 /// <summary>
 /// The write path: applies a <see cref="WriteBatch"/> of heartbeats and stops as one statement, one round trip,
-/// one transaction (<see cref="WritePathSql"/>). Retries deadlocks and serialization failures (<see cref="TransientRetry"/>),
+/// one transaction (<see cref="WriteSql"/>). Retries deadlocks and serialization failures (<see cref="TransientRetry"/>),
 /// which a writer outside this service (the original implementation sharing the table) could still provoke.
 /// </summary>
 public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
@@ -32,7 +32,7 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
 
     private async Task<WriteResult> ExecuteAsync(List<BatchRow> rows, double expiryFactor, TimeSpan tombstoneRetention, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(WritePathSql.Write);
+        await using var command = dataSource.CreateCommand(WriteSql.Write);
         var heartbeats = AddRowParameters(command, rows, expiryFactor, tombstoneRetention);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
@@ -44,7 +44,7 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
         List<BatchRow> rows, double expiryFactor, TimeSpan tombstoneRetention, IReadOnlyDictionary<string, int>? newSpansLeft, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(WritePathSql.WriteForTenants, connection);
+        await using var command = new NpgsqlCommand(WriteSql.WriteForTenants, connection);
         var heartbeats = AddRowParameters(command, rows, expiryFactor, tombstoneRetention);
         command.Parameters.Add(TextArray(rows.ConvertAll(r => r.Tenant!).ToArray()));
         command.Parameters.Add(Value(
@@ -80,7 +80,7 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
         // statement sees the other tenant's row even when it committed while this one waited for its lock.
         if (unapplied.Count > 0)
         {
-            await using var owners = new NpgsqlCommand(WritePathSql.Owners, connection).WithParameters(
+            await using var owners = new NpgsqlCommand(WriteSql.Owners, connection).WithParameters(
                 TextArray(unapplied.ConvertAll(r => r.Event.Key.TraceId).ToArray()),
                 TextArray(unapplied.ConvertAll(r => r.Event.Key.SpanId).ToArray()));
             var tenantOf = unapplied.ToDictionary(r => r.Event.Key, r => r.Tenant);
@@ -106,7 +106,7 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
     /// <summary>Live (not stopped) spans per tenant, for the tenants asked about that have any.</summary>
     public async Task<Dictionary<string, long>> CountLiveSpansAsync(IReadOnlyCollection<string> tenants, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(WritePathSql.LiveSpansByTenant).WithParameters(TextArray([.. tenants]));
+        await using var command = dataSource.CreateCommand(WriteSql.LiveSpansByTenant).WithParameters(TextArray([.. tenants]));
         var counts = new Dictionary<string, long>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -144,7 +144,7 @@ public sealed class ConcurrentReceiverTests
         // The "killed" receiver claims under a short lease and never sends or settles. The lease leaves a loaded
         // machine seconds to reach the survivor's first cycle, which must find nothing collectable.
         var killed = ReceiverHarness.Create(connectionString, sink.Endpoint);
-        var claimed = await killed.Get<PartialCollector.Core.Storage.ExpiredSpanStore>().ClaimAsync(1000, TimeSpan.FromSeconds(5), CancellationToken.None);
+        var claimed = await killed.Get<PartialCollector.Core.Storage.CollectionStore>().ClaimAsync(1000, TimeSpan.FromSeconds(5), CancellationToken.None);
         await killed.DisposeAsync();
         Assert.Equal(20, claimed.Count);
 

@@ -7,16 +7,16 @@ using static PartialCollector.Core.Storage.NpgsqlParameters;
 namespace PartialCollector.Core.Storage;
 
 /// <summary>
-/// The GC path: claims expired spans under a lease and settles each claimed batch (delete, release,
-/// dead-letter) in one round trip. Every statement commits on its own; see <see cref="GcPathSql"/>.
+/// The collection path: claims expired spans under a lease and settles each claimed batch (delete, release,
+/// dead-letter) in one round trip. Every statement commits on its own; see <see cref="CollectionSql"/>.
 /// </summary>
-public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
+public sealed class CollectionStore(NpgsqlDataSource dataSource)
 {
     /// <summary>Claims up to <paramref name="batchSize"/> expired rows, oldest first, for <paramref name="lease"/>.</summary>
     public async Task<IReadOnlyList<ClaimedSpan>> ClaimAsync(int batchSize, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(GcPathSql.Claim, connection).WithParameters(Value(batchSize), Micros(lease));
+        await using var command = new NpgsqlCommand(CollectionSql.Claim, connection).WithParameters(Value(batchSize), Micros(lease));
 
         var claimed = new List<ClaimedSpan>(batchSize);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -53,7 +53,7 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
     public async Task<BacklogStats> GetBacklogAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(GcPathSql.Backlog, connection);
+        await using var command = new NpgsqlCommand(CollectionSql.Backlog, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var count = reader.GetInt64(0);
@@ -65,7 +65,7 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
     public async Task<int> PurgeTombstonesAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(GcPathSql.PurgeTombstones, connection).WithParameters(Value(limit));
+        await using var command = new NpgsqlCommand(CollectionSql.PurgeTombstones, connection).WithParameters(Value(limit));
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -74,14 +74,14 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
     public async Task<int> PurgeCollectedAsync(TimeSpan retention, int maxRows, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(GcPathSql.PurgeCollected, connection).WithParameters(Micros(retention), Value(maxRows), Value(limit));
+        await using var command = new NpgsqlCommand(CollectionSql.PurgeCollected, connection).WithParameters(Micros(retention), Value(maxRows), Value(limit));
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<int> PurgeDeadLettersAsync(TimeSpan retention, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(GcPathSql.PurgeDeadLetters, connection).WithParameters(Micros(retention), Value(limit));
+        await using var command = new NpgsqlCommand(CollectionSql.PurgeDeadLetters, connection).WithParameters(Micros(retention), Value(limit));
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -89,7 +89,7 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
     public async Task<long> CountDeadLettersAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(GcPathSql.DeadLetterCount, connection);
+        await using var command = new NpgsqlCommand(CollectionSql.DeadLetterCount, connection);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -103,7 +103,7 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
         {
             var spans = settlement.Copies.ConvertAll(d => d.Span);
             copy = batch.BatchCommands.Count;
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(GcPathSql.CopyToDeadLetters).WithParameters(
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(CollectionSql.CopyToDeadLetters).WithParameters(
                 TextArray(spans.ConvertAll(s => s.Key.TraceId).ToArray()),
                 TextArray(spans.ConvertAll(s => s.Key.SpanId).ToArray()),
                 ByteaArray(spans.ConvertAll(s => s.Trace).ToArray()),
@@ -115,21 +115,21 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
         if (settlement.Delivered.Count > 0)
         {
             delete = batch.BatchCommands.Count;
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(GcPathSql.DeleteDelivered).WithParameters(ClaimKeys(settlement.Delivered)));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(CollectionSql.DeleteDelivered).WithParameters(ClaimKeys(settlement.Delivered)));
         }
 
         if (settlement.DeadLetters.Count > 0)
         {
             var spans = settlement.DeadLetters.ConvertAll(d => d.Span);
             move = batch.BatchCommands.Count;
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(GcPathSql.MoveToDeadLetters).WithParameters(
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(CollectionSql.MoveToDeadLetters).WithParameters(
                 [.. ClaimKeys(spans), TextArray(settlement.DeadLetters.ConvertAll(d => d.Reason).ToArray())]));
         }
 
         if (settlement.Released.Count > 0)
         {
             release = batch.BatchCommands.Count;
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(GcPathSql.Release).WithParameters(ClaimKeys(settlement.Released)));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(CollectionSql.Release).WithParameters(ClaimKeys(settlement.Released)));
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
