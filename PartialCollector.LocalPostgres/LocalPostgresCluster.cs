@@ -14,7 +14,12 @@ namespace PartialCollector.LocalPostgres;
 public sealed class LocalPostgresCluster : IAsyncDisposable
 {
     private const int StartAttempts = 5;
+
+    /// <summary>Held (an exclusive lock) for as long as the cluster's owner runs: a folder whose lock is free is left over.</summary>
+    private const string OwnerFile = ".owner";
+
     private readonly IReadOnlyList<string> settings;
+    private FileStream? owner;
     private int disposed;
 
     private LocalPostgresCluster(string binDirectory, string root, string? password, IReadOnlyList<string> settings)
@@ -44,7 +49,8 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     /// <summary>
     /// Creates a cluster (<c>initdb</c>) in a new folder of the temp directory and starts it (<c>pg_ctl start</c>) on a
     /// free port, trying another port if that one is taken by the time the server binds it. The folder and the server
-    /// go on <see cref="DisposeAsync"/>, or at the latest when this process exits.
+    /// go on <see cref="DisposeAsync"/>, or when this process exits; a folder that a killed process left behind goes
+    /// when the next throwaway cluster with the same prefix starts (<see cref="RemoveLeftovers"/>).
     /// </summary>
     /// <param name="binDirectory">PostgreSQL's programs (<see cref="PostgresBinaries.Find"/>).</param>
     /// <param name="settings">Server settings (<c>name=value</c>) over PostgreSQL's defaults, later ones winning.</param>
@@ -52,7 +58,9 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     public static async Task<LocalPostgresCluster> StartThrowawayAsync(
         string binDirectory, IEnumerable<string>? settings = null, string? password = "postgres", string folderPrefix = "partialcollector-pg-", CancellationToken cancellationToken = default)
     {
+        RemoveLeftovers(binDirectory, folderPrefix);
         var cluster = new LocalPostgresCluster(binDirectory, PostgresUser.CreateTempFolder(folderPrefix), password, [.. settings ?? []]);
+        cluster.owner = new FileStream(Path.Combine(cluster.Root, OwnerFile), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
         AppDomain.CurrentDomain.ProcessExit += cluster.OnProcessExit;
         try
         {
@@ -99,6 +107,46 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         .. (settings ?? []).SelectMany(s => new[] { "-c", s }),
     ];
 
+    /// <summary>
+    /// Removes the throwaway clusters (<paramref name="folderPrefix"/> in the temp directory) whose owner is gone: a
+    /// test host killed before its exit handler finished leaves its folder, a gigabyte or more, and possibly its server.
+    /// A folder whose owner lock is free is stopped (if its server still runs) and deleted; a folder from before the
+    /// lock (none there) only once it is an hour old and its server is not running. Folders in use are never touched.
+    /// </summary>
+    public static void RemoveLeftovers(string binDirectory, string folderPrefix = "partialcollector-pg-")
+    {
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), folderPrefix + "*"))
+        {
+            try
+            {
+                var age = DateTime.UtcNow - Directory.GetLastWriteTimeUtc(folder);
+                var lockFile = Path.Combine(folder, OwnerFile);
+                var data = Path.Combine(folder, "data");
+                if (File.Exists(lockFile))
+                {
+                    using var free = new FileStream(lockFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None); // throws while the owner runs
+                    if (ServerRuns(data))
+                    {
+                        PostgresUser.RunProgram(Path.Combine(binDirectory, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "-t", "30", "stop"], throwOnFailure: false);
+                    }
+                }
+                else if (age < TimeSpan.FromHours(1) || ServerRuns(data))
+                {
+                    continue;
+                }
+
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // In use (the owner's lock), or gone meanwhile (another cleaner).
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
     /// <summary>A TCP port nothing listens on at the moment.</summary>
     public static int FreePort()
     {
@@ -136,6 +184,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
 
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        owner?.Dispose();
         try
         {
             if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
@@ -150,6 +199,13 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
 
         try
         {
+            // The data first: a process killed meanwhile (a test host is, soon after its run) leaves the owner file,
+            // whose free lock tells the next start that the rest is left over (RemoveLeftovers).
+            if (Directory.Exists(DataDirectory))
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+
             Directory.Delete(Root, recursive: true);
         }
         catch (IOException)
@@ -211,6 +267,26 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         catch (UnauthorizedAccessException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Whether a postmaster runs on <paramref name="dataDirectory"/> (its pid file names a live process).</summary>
+    private static bool ServerRuns(string dataDirectory)
+    {
+        var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile) || !int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited && process.ProcessName == "postgres";
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
         }
     }
 
