@@ -65,11 +65,11 @@ public static class PostgresBinaries
         return pgAutoctl is not null && extension ? pgAutoctl : null;
     }
 
-    /// <summary>The server's version as <c>postgres --version</c> prints it (e.g. <c>15.8</c>).</summary>
+    /// <summary>The server's version from <c>postgres --version</c> (<c>postgres (PostgreSQL) 15.8 (Debian ...)</c> gives <c>15.8</c>).</summary>
     public static string Version(string binDirectory)
     {
         var output = PostgresUser.Output(Path.Combine(binDirectory, "postgres"), ["--version"]);
-        return output.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? output;
+        return output.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(word => char.IsAsciiDigit(word[0])) ?? output;
     }
 
     private static bool HasServer(string? directory) =>
