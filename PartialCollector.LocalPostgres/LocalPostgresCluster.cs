@@ -290,7 +290,36 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
     }
 
-    private void OnProcessExit(object? sender, EventArgs e) => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    /// <summary>
+    /// The process is ending, and may be killed at any moment (a test host is, a moment after its run): the server's
+    /// stop and the folder's removal go to a shell of their own, detached (its parent exits at once), which outlives
+    /// this process. Should that not finish either, the folder's free owner lock has the next start remove it.
+    /// </summary>
+    private void OnProcessExit(object? sender, EventArgs e)
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        owner?.Dispose();
+        try
+        {
+            var (pgCtl, stop) = PostgresUser.CommandLine(Pg("pg_ctl"), ["-D", DataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"]);
+            var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Path.GetTempPath() };
+            foreach (var argument in new[] { "-c", "(\"$@\"; rm -rf \"$0\") </dev/null >/dev/null 2>&1 &", Root, pgCtl }.Concat(stop))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var shell = System.Diagnostics.Process.Start(start);
+            shell?.WaitForExit(TimeSpan.FromSeconds(5));
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No shell: RemoveLeftovers takes what remains.
+        }
+    }
 
     private string Pg(string tool) => Path.Combine(BinDirectory, tool);
 }
