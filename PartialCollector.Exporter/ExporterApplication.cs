@@ -2,7 +2,9 @@ using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using PartialCollector.Core.Codecs;
+using PartialCollector.Core.Configuration;
 using PartialCollector.Core.Storage;
+using PartialCollector.Core.Telemetry;
 using PartialCollector.Core.Tenants;
 using PartialCollector.Exporter.Ingestion;
 using PartialCollector.Exporter.Otlp;
@@ -18,13 +20,18 @@ public static partial class ExporterApplication
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
-        builder.AddServiceDefaults();
+        builder.AddServiceDefaults(telemetry =>
+        {
+            telemetry.Meters.AddRange(PartialCollectorTelemetry.MeterNames);
+            telemetry.ActivitySources.AddRange(PartialCollectorTelemetry.ActivitySourceNames);
+
+            // Like any collector, the Exporter makes no span per request it ingests (its metrics count them), or its
+            // telemetry would outgrow the telemetry it handles.
+            telemetry.UntracedPaths.AddRange([OtlpHttpLogsEndpoint.Path, LogsGrpcMethodProvider.ServicePath]);
+        });
         builder.AddPartialsDataSource();
 
-        builder.Services.AddSingleton<IValidateOptions<PartialExporterOptions>, PartialExporterOptionsValidator>();
-        builder.Services.AddOptions<PartialExporterOptions>()
-            .Bind(builder.Configuration.GetSection(PartialExporterOptions.Section))
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<PartialExporterOptions, PartialExporterOptionsValidator>(builder.Configuration, PartialExporterOptions.Section);
 
         var limits = builder.Configuration.GetSection(PartialExporterOptions.Section).Get<PartialExporterOptions>() ?? new PartialExporterOptions();
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
+using PartialCollector.Core.Configuration;
+using PartialCollector.Core.Storage;
+using PartialCollector.Core.Telemetry;
 using PartialCollector.Core.Tenants;
 using PartialCollector.LiveView.Api;
 using PartialCollector.LiveView.Components;
@@ -32,17 +35,15 @@ public static partial class LiveViewApplication
         // Lowest precedence: appsettings, environment (Kestrel__Endpoints__Http__Url) and args override it.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = DefaultEndpoints });
         configure?.Invoke(builder);
-        builder.AddServiceDefaults();
+        builder.AddServiceDefaults(telemetry =>
+        {
+            telemetry.Meters.AddRange(PartialCollectorTelemetry.MeterNames);
+            telemetry.ActivitySources.AddRange(PartialCollectorTelemetry.ActivitySourceNames);
+        });
         builder.AddPartialsDataSource();
 
-        builder.Services.AddSingleton<IValidateOptions<LiveViewOptions>, LiveViewOptionsValidator>();
-        builder.Services.AddOptions<LiveViewOptions>()
-            .Bind(builder.Configuration.GetSection(LiveViewOptions.Section))
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<LiveViewTenantsOptions>, LiveViewTenantsOptionsValidator>();
-        builder.Services.AddOptions<LiveViewTenantsOptions>()
-            .Bind(builder.Configuration.GetSection(LiveViewTenantsOptions.Section))
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<LiveViewOptions, LiveViewOptionsValidator>(builder.Configuration, LiveViewOptions.Section);
+        builder.Services.AddValidatedOptions<LiveViewTenantsOptions, LiveViewTenantsOptionsValidator>(builder.Configuration, LiveViewTenantsOptions.Section);
         builder.Services.AddSingleton(sp => new TenantDirectory(sp.GetRequiredService<IOptions<LiveViewTenantsOptions>>().Value.Tenants));
 
         builder.Services.AddProblemDetails();

@@ -1,21 +1,26 @@
+using PartialCollector.Core.Configuration;
+using PartialCollector.Core.Storage;
+using PartialCollector.Core.Telemetry;
 using PartialCollector.Migrator;
 
 // Runs once: apply the schema, exit 0; exit 1 with the reason on failure (the app host shows it).
 var builder = Host.CreateApplicationBuilder(args);
-builder.AddServiceDefaults();
-builder.Services.AddOptions<MigratorOptions>()
-    .Bind(builder.Configuration.GetSection(MigratorOptions.Section))
-    .ValidateDataAnnotations()
-    .ValidateOnStart();
+builder.AddServiceDefaults(telemetry =>
+{
+    telemetry.Meters.AddRange(PartialCollectorTelemetry.MeterNames);
+    telemetry.ActivitySources.AddRange(PartialCollectorTelemetry.ActivitySourceNames);
+});
+builder.Services.AddValidatedOptions<MigratorOptions, MigratorOptionsValidator>(builder.Configuration, MigratorOptions.Section);
 builder.Services.AddSingleton<SchemaMigrator>();
 
 using var host = builder.Build();
-await host.StartAsync();
 var logger = host.Services.GetRequiredService<ILogger<SchemaMigrator>>();
 try
 {
-    var connectionString = builder.Configuration.GetConnectionString(SchemaMigrator.ConnectionName)
-        ?? throw new InvalidOperationException($"ConnectionStrings:{SchemaMigrator.ConnectionName} is not set.");
+    // Validates the options first: a bad value stops here, its key named in the reason.
+    await host.StartAsync();
+    var connectionString = builder.Configuration.GetConnectionString(PartialsConnection.Name)
+        ?? throw new InvalidOperationException($"{PartialsConnection.ConfigurationKey} is not set.");
     await host.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(connectionString, CancellationToken.None);
     return 0;
 }

@@ -12,8 +12,6 @@ namespace PartialCollector.Migrator;
 /// </summary>
 public sealed class SchemaMigrator(IOptions<MigratorOptions> options, ILogger<SchemaMigrator> logger, TimeProvider time)
 {
-    public const string ConnectionName = "partials";
-
     public async Task MigrateAsync(string connectionString, CancellationToken cancellationToken)
     {
         var normalized = PostgresConnectionString.Normalize(connectionString);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
-using PartialCollector.Core.Durations;
+using PartialCollector.Core.Configuration;
 using PartialCollector.Core.Storage;
+using PartialCollector.Core.Telemetry;
 using PartialCollector.Receiver.Collection;
 using PartialCollector.Receiver.Delivery;
 using PartialCollector.Receiver.Health;
@@ -17,7 +18,11 @@ public static class ReceiverApplication
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
-        builder.AddServiceDefaults();
+        builder.AddServiceDefaults(telemetry =>
+        {
+            telemetry.Meters.AddRange(PartialCollectorTelemetry.MeterNames);
+            telemetry.ActivitySources.AddRange(PartialCollectorTelemetry.ActivitySourceNames);
+        });
         builder.AddPartialsDataSource();
 
         AddReceiver(builder.Services, builder.Configuration);
@@ -32,12 +37,8 @@ public static class ReceiverApplication
     /// <summary>Everything a <see cref="CollectionCycle"/> needs, given an <c>NpgsqlDataSource</c>; tests use it without the host.</summary>
     public static IServiceCollection AddReceiver(IServiceCollection services, IConfiguration configuration)
     {
-        DurationTypeConverter.Register();
-        services.AddSingleton<IValidateOptions<PartialReceiverOptions>, PartialReceiverOptionsValidator>();
+        services.AddValidatedOptions<PartialReceiverOptions, PartialReceiverOptionsValidator>(configuration, PartialReceiverOptions.Section);
         services.AddSingleton<IPostConfigureOptions<PartialReceiverOptions>, DownstreamDefaults>();
-        services.AddOptions<PartialReceiverOptions>()
-            .Bind(configuration.GetSection(PartialReceiverOptions.Section))
-            .ValidateOnStart();
 
         services.AddSingleton<ReceiverMetrics>();
         services.AddSingleton<DownstreamHealth>();

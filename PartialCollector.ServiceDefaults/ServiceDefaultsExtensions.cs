@@ -7,14 +7,13 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using PartialCollector.Core.Durations;
-using PartialCollector.Core.Telemetry;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// What every PartialCollector service shares: self-telemetry over OTLP, health checks, service discovery,
-/// resilient HTTP clients, and Go-style durations in configuration.
+/// What every service shares, whatever it does: self-telemetry over OTLP, health checks, service discovery and
+/// resilient HTTP clients. Nothing here knows the application: each service names its own meters, activity
+/// sources and untraced paths (<see cref="ServiceTelemetryOptions"/>), and adds its own database and settings.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -22,11 +21,10 @@ public static class ServiceDefaultsExtensions
     public const string AlivenessEndpointPath = "/alive";
     public const string LiveTag = "live";
 
-    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, Action<ServiceTelemetryOptions>? telemetry = null)
         where TBuilder : IHostApplicationBuilder
     {
-        DurationTypeConverter.Register();
-        builder.ConfigureOpenTelemetry();
+        builder.ConfigureOpenTelemetry(telemetry);
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -38,9 +36,13 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder, Action<ServiceTelemetryOptions>? configure = null)
         where TBuilder : IHostApplicationBuilder
     {
+        var service = new ServiceTelemetryOptions();
+        configure?.Invoke(service);
+        var untraced = service.UntracedPaths.Concat([HealthEndpointPath, AlivenessEndpointPath]).ToArray();
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -48,38 +50,52 @@ public static class ServiceDefaultsExtensions
         });
 
         var telemetry = builder.Services.AddOpenTelemetry()
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddMeter(PartialCollectorTelemetry.MeterName)
-                .AddMeter("Npgsql"));
+            .WithMetrics(metrics =>
+            {
+                metrics
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation();
+                foreach (var meter in service.Meters)
+                {
+                    metrics.AddMeter(meter);
+                }
+            });
 
         // Spans are only made when something receives them: at tens of thousands of requests a second an
         // unexported span per request is pure cost.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            telemetry.WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName)
-                .AddSource(PartialCollectorTelemetry.ActivitySourceName)
-                .AddSource("Npgsql")
-                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsUntraced(context.Request.Path))
-                .AddHttpClientInstrumentation());
+            telemetry.WithTracing(tracing =>
+            {
+                tracing.AddSource(builder.Environment.ApplicationName);
+                foreach (var source in service.ActivitySources)
+                {
+                    tracing.AddSource(source);
+                }
+
+                tracing
+                    .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsUntraced(context.Request.Path, untraced))
+                    .AddHttpClientInstrumentation();
+            });
             telemetry.UseOtlpExporter();
         }
 
         return builder;
     }
 
-    /// <summary>
-    /// Health probes, and the OTLP ingestion paths: like any collector, the Exporter does not make a span per
-    /// request it ingests (its metrics count them), or its telemetry would outgrow the telemetry it handles.
-    /// </summary>
-    private static bool IsUntraced(PathString path) =>
-        path.StartsWithSegments(HealthEndpointPath)
-        || path.StartsWithSegments(AlivenessEndpointPath)
-        || path.StartsWithSegments("/v1/logs")
-        || path.StartsWithSegments("/opentelemetry.proto.collector.logs.v1.LogsService");
+    private static bool IsUntraced(PathString path, PathString[] untraced)
+    {
+        foreach (var prefix in untraced)
+        {
+            if (path.StartsWithSegments(prefix))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -89,7 +105,7 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary><c>/alive</c>: the process runs. <c>/health</c>: every check, PostgreSQL included, is healthy.</summary>
+    /// <summary><c>/alive</c>: the process runs. <c>/health</c>: every check (a service's database included) is healthy.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks(HealthEndpointPath);

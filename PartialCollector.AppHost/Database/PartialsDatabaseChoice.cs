@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using PartialCollector.Core.Storage;
 using PartialCollector.LocalPostgres;
 
 namespace PartialCollector.AppHost.Database;
@@ -19,7 +20,7 @@ namespace PartialCollector.AppHost.Database;
 /// </summary>
 internal static class PartialsDatabaseChoice
 {
-    public const string ConnectionName = "partials";
+    public const string ConnectionName = PartialsConnection.Name;
 
     public static PartialsDatabase AddPartialsDatabase(this IDistributedApplicationBuilder builder)
     {
@@ -60,7 +61,7 @@ internal static class PartialsDatabaseChoice
         throw new NoDatabaseException(
             $"PartialCollector.AppHost needs PostgreSQL and found no way to get one ({evidence}, no PostgreSQL binaries). Do one of: "
             + $"(1) point it at an existing server: set ConnectionStrings__{ConnectionName}=\"Host=...;Database={ConnectionName};Username=...;Password=...\" "
-            + "(or `dotnet user-secrets set ConnectionStrings:partials ...` in PartialCollector.AppHost); "
+            + $"(or `dotnet user-secrets set ConnectionStrings:{ConnectionName} ...` in PartialCollector.AppHost); "
             + "(2) start a container engine (Docker or Podman) so the AppHost runs PostgreSQL in a container; "
             + "(3) install PostgreSQL's binaries (Debian/Ubuntu: `apt-get install postgresql`; or set PG_BIN / LocalPostgres:BinDirectory to the folder holding initdb and postgres) so the AppHost runs a local server.");
     }

@@ -1,3 +1,4 @@
+using NpgsqlTypes;
 using PartialCollector.Core.Model;
 
 namespace PartialCollector.Core.Storage;
@@ -11,6 +12,7 @@ namespace PartialCollector.Core.Storage;
 /// <param name="ClaimedAt">The database time of the claim (the collection time).</param>
 /// <param name="Tenant">The tenant that wrote the span; null for rows written without one.</param>
 /// <param name="ServiceName">The span's <c>service.name</c>, as the Exporter stored it; null for the original's rows.</param>
+/// <param name="RowVersion">Where the claim wrote the row (its <c>ctid</c>): a settle goes straight there.</param>
 public sealed record ClaimedSpan(
     SpanKey Key,
     byte[] Trace,
@@ -20,4 +22,5 @@ public sealed record ClaimedSpan(
     DateTime OriginalExpiresAt,
     DateTime ClaimedAt,
     string? Tenant = null,
-    string? ServiceName = null);
+    string? ServiceName = null,
+    NpgsqlTid RowVersion = default);

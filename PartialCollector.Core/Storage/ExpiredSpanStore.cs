@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 using PartialCollector.Core.Model;
@@ -25,15 +26,16 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
         {
             claimed.Add(new ClaimedSpan(
-                new SpanKey(reader.GetString(0), reader.GetString(1)),
-                reader.GetFieldValue<byte[]>(2),
-                reader.GetFieldValue<DateTime>(3),
-                reader.IsDBNull(4) ? null : reader.GetInt64(4),
-                reader.GetFieldValue<DateTime>(5),
+                new SpanKey(reader.GetString(1), reader.GetString(2)),
+                reader.GetFieldValue<byte[]>(3),
+                reader.GetFieldValue<DateTime>(4),
+                reader.IsDBNull(5) ? null : reader.GetInt64(5),
                 reader.GetFieldValue<DateTime>(6),
                 reader.GetFieldValue<DateTime>(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9)));
+                reader.GetFieldValue<DateTime>(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10),
+                reader.GetFieldValue<NpgsqlTid>(0)));
         }
 
         return claimed;
@@ -158,14 +160,19 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
         return new SettleResult(deleted, moved + Affected(copy), released, claimed - deleted - moved - released);
     }
 
-    // The claim's identity: key plus the lease and heartbeat time it left on the row.
+    // The claim's identity: the row version it wrote, the key, and the lease and heartbeat time it left on the row.
     private static NpgsqlParameter[] ClaimKeys(List<ClaimedSpan> spans) =>
     [
+        TextArray(spans.ConvertAll(s => RowVersionText(s.RowVersion))),
         TextArray(spans.ConvertAll(s => s.Key.TraceId)),
         TextArray(spans.ConvertAll(s => s.Key.SpanId)),
         TimeArray(spans.ConvertAll(s => s.Lease)),
         TimeArray(spans.ConvertAll(s => s.Timestamp)),
     ];
+
+    // As text, which the statements cast to tid: Npgsql reads tid but has no array writer for it.
+    private static string RowVersionText(NpgsqlTid tid) =>
+        string.Create(CultureInfo.InvariantCulture, $"({tid.BlockNumber},{tid.OffsetNumber})");
 
     private static long ToMicros(TimeSpan value) => value.Ticks / (TimeSpan.TicksPerMillisecond / 1000);
 

@@ -8,15 +8,21 @@ namespace PartialCollector.Core.Storage;
 /// receivers skip leased rows, and rows of a receiver that crashed mid-send become due again when the lease ends.
 /// A claimed row is only touched again while both <c>leased_until</c> and <c>"timestamp"</c> are as the claim left
 /// them; a heartbeat that arrived meanwhile changed both, so the span is alive and wins.
+/// Rows are reached by their physical location (<c>ctid</c>), as a queue's own claim-and-delete would: the claim
+/// updates the row version it locked, and a settle goes straight to the version the claim wrote, with no primary-key
+/// lookup (a thousand random index probes a batch). Any later change to the row writes a new version elsewhere, so
+/// the old location no longer matches; the key, lease and timestamp are checked on the row found all the same.
 /// </summary>
 internal static class GcPathSql
 {
     // Oldest bucket first, SKIP LOCKED so replicas split the backlog instead of queueing on each other's rows.
     // The expires_bucket index serves both the filter and the order; tombstones ('infinity') never qualify, and
-    // an idle cycle's claim finds an empty index range.
+    // an idle cycle's claim finds an empty index range. A row that a heartbeat changed between the scan and its
+    // lock is locked in its new version, which this statement's snapshot cannot see, so the update skips it and it
+    // stays unclaimed: it was just refreshed.
     public const string Claim = """
         WITH due AS (
-            SELECT trace_id, span_id
+            SELECT ctid
             FROM partial_traces
             WHERE expires_bucket <= timezone('UTC', now()) AND (leased_until IS NULL OR leased_until < now())
             ORDER BY expires_bucket
@@ -25,8 +31,8 @@ internal static class GcPathSql
         UPDATE partial_traces p
         SET leased_until = now() + $2 * interval '1 microsecond'
         FROM due
-        WHERE p.trace_id = due.trace_id AND p.span_id = due.span_id
-        RETURNING p.trace_id, p.span_id, p.trace, p."timestamp", p.heartbeat_unix_nano,
+        WHERE p.ctid = due.ctid
+        RETURNING p.ctid, p.trace_id, p.span_id, p.trace, p."timestamp", p.heartbeat_unix_nano,
                   p.leased_until AS lease, p.expires_at, now() AS claimed_at, p.tenant, p.service_name
         """;
 
@@ -35,8 +41,8 @@ internal static class GcPathSql
     public const string DeleteDelivered = """
         WITH delivered AS (
             DELETE FROM partial_traces p
-            USING unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS u(trace_id, span_id, lease, ts)
-            WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
+            USING unnest($1::text[]::tid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(row_version, trace_id, span_id, lease, ts)
+            WHERE p.ctid = u.row_version AND p.trace_id = u.trace_id AND p.span_id = u.span_id
               AND p.leased_until = u.lease AND p."timestamp" = u.ts
             RETURNING p.trace_id, p.span_id, p.tenant, p.service_name, p.span_name, p.start_time, p."timestamp", p.frequency, p.trace)
         INSERT INTO partial_collected (trace_id, span_id, tenant, service_name, span_name, start_time, last_heartbeat, frequency, reason, trace)
@@ -49,8 +55,8 @@ internal static class GcPathSql
     public const string Release = """
         UPDATE partial_traces p
         SET leased_until = NULL
-        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS u(trace_id, span_id, lease, ts)
-        WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
+        FROM unnest($1::text[]::tid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(row_version, trace_id, span_id, lease, ts)
+        WHERE p.ctid = u.row_version AND p.trace_id = u.trace_id AND p.span_id = u.span_id
           AND p.leased_until = u.lease AND p."timestamp" = u.ts
         """;
 
@@ -58,8 +64,8 @@ internal static class GcPathSql
     public const string MoveToDeadLetters = """
         WITH moved AS (
             DELETE FROM partial_traces p
-            USING unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[]) AS u(trace_id, span_id, lease, ts, reason)
-            WHERE p.trace_id = u.trace_id AND p.span_id = u.span_id
+            USING unnest($1::text[]::tid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[]) AS u(row_version, trace_id, span_id, lease, ts, reason)
+            WHERE p.ctid = u.row_version AND p.trace_id = u.trace_id AND p.span_id = u.span_id
               AND p.leased_until = u.lease AND p."timestamp" = u.ts
             RETURNING p.trace_id, p.span_id, p.trace, p."timestamp", u.reason, p.tenant)
         INSERT INTO partial_dead_letters (trace_id, span_id, trace, "timestamp", reason, tenant)

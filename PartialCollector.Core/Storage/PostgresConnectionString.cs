@@ -19,7 +19,7 @@ public static class PostgresConnectionString
 
         if (!Uri.TryCreate(trimmed, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
         {
-            throw new FormatException("ConnectionStrings:partials is not a valid postgres:// URL.");
+            throw new FormatException($"{PartialsConnection.ConfigurationKey} is not a valid postgres:// URL.");
         }
 
         var builder = new NpgsqlConnectionStringBuilder { Host = uri.Host };
@@ -60,7 +60,7 @@ public static class PostgresConnectionString
                         "require" => SslMode.Require,
                         "verify-ca" => SslMode.VerifyCA,
                         "verify-full" => SslMode.VerifyFull,
-                        _ => throw new FormatException($"ConnectionStrings:partials: unknown sslmode '{value}'."),
+                        _ => throw new FormatException($"{PartialsConnection.ConfigurationKey}: unknown sslmode '{value}'."),
                     };
                     break;
                 case "connect_timeout":

@@ -11,6 +11,9 @@ namespace PartialCollector.Exporter.Otlp;
 /// </summary>
 public sealed class LogsGrpcMethodProvider : IServiceMethodProvider<LogsGrpcService>
 {
+    /// <summary>The request path of the service's methods: <c>/opentelemetry.proto.collector.logs.v1.LogsService</c>.</summary>
+    public static readonly string ServicePath = "/" + LogsService.Descriptor.FullName;
+
     private static readonly Method<ExportLogsServiceRequest, ExportLogsServiceResponse> Export = new(
         MethodType.Unary,
         LogsService.Descriptor.FullName,

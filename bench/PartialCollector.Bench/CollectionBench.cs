@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Google.Protobuf;
 using Npgsql;
 using NpgsqlTypes;
+using PartialCollector.Core.Storage;
 
 namespace PartialCollector.Bench;
 
@@ -12,17 +13,21 @@ namespace PartialCollector.Bench;
 public static class CollectionBench
 {
     public sealed record Result(
-        int Expired, int Live, TimeSpan Drain, TimeSpan FirstToLast, double SpansPerSecond, double ReceiverPeakRssMiB, double ReceiverCpuSeconds, string IdlePlan)
+        int Expired, int Live, TimeSpan Drain, TimeSpan FirstToLast, double SpansPerSecond, double ReceiverPeakRssMiB, double ReceiverCpuSeconds, string IdlePlan,
+        DatabaseCost.PerRecord DrainCost, double ReceiverCpuMicrosPerSpan)
     {
         /// <summary>Reference (c): the database's own claim-and-delete rate on an identical copy of the table.</summary>
         public double ReferenceRowsPerSecond { get; init; }
+
+        /// <summary>What each row of reference (c) cost the database.</summary>
+        public DatabaseCost.PerRecord? ReferenceCost { get; init; }
     }
 
     /// <summary>
     /// Reference (c): one statement, 1,000 rows at a time on one connection, deletes the expired rows of a copy of the
     /// seeded table (with an index on expires_at, as the original's table has) and returns their traces.
     /// </summary>
-    public static async Task<double> ClaimAndDeleteReferenceAsync(NpgsqlDataSource dataSource)
+    public static async Task<(double RowsPerSecond, DatabaseCost.PerRecord Cost)> ClaimAndDeleteReferenceAsync(NpgsqlDataSource dataSource, DatabaseCost cost)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using (var copy = new NpgsqlCommand(
@@ -43,6 +48,7 @@ public static class CollectionBench
             await vacuum.ExecuteNonQueryAsync();
         }
 
+        var before = cost.Take("reference_c");
         var started = Stopwatch.GetTimestamp();
         long total = 0;
         int deleted;
@@ -67,9 +73,10 @@ public static class CollectionBench
         while (deleted > 0);
 
         var rate = total / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var perRow = DatabaseCost.Per(before, cost.Take("reference_c"), total);
         await using var drop = new NpgsqlCommand("DROP TABLE reference_c", connection);
         await drop.ExecuteNonQueryAsync();
-        return rate;
+        return (rate, perRow);
     }
 
     public static async Task SeedAsync(NpgsqlDataSource dataSource, SpanPayloads payloads, int live, int expired)
@@ -108,7 +115,7 @@ public static class CollectionBench
     }
 
     public static async Task<Result> RunAsync(
-        NpgsqlDataSource dataSource, string connectionString, string receiverDll, int live, int expired, Dictionary<string, string> receiverEnvironment)
+        NpgsqlDataSource dataSource, DatabaseCost cost, string connectionString, string receiverDll, int live, int expired, Dictionary<string, string> receiverEnvironment)
     {
         await using var sink = new TraceSink();
         await sink.StartAsync(Ports.Free());
@@ -116,7 +123,7 @@ public static class CollectionBench
         var started = Stopwatch.GetTimestamp();
         var environment = new Dictionary<string, string>
         {
-            ["ConnectionStrings__partials"] = connectionString,
+            [PartialsConnection.EnvironmentVariable] = connectionString,
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{healthPort}",
             ["PartialReceiver__Downstream__Endpoint"] = sink.Endpoint.ToString(),
             ["PartialReceiver__Downstream__Protocol"] = "grpc",
@@ -129,6 +136,15 @@ public static class CollectionBench
 
         await using var receiver = await ServiceProcess.StartAsync(receiverDll, environment, new Uri($"http://127.0.0.1:{healthPort}/alive"));
         var deadline = DateTime.UtcNow.AddMinutes(10);
+        while (sink.Spans == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+
+        // The drain's own cost, from its first delivered span: the Receiver's start-up is not collection work.
+        var spansAtStart = sink.Spans;
+        var receiverCpuAtStart = receiver.CpuSeconds();
+        var costAtStart = cost.Take();
         while (sink.Spans < expired && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
@@ -138,9 +154,12 @@ public static class CollectionBench
         var firstToLast = Stopwatch.GetElapsedTime(sink.FirstArrival);
         var rss = receiver.PeakRssMiB();
         var cpu = receiver.CpuSeconds();
+        var drained = sink.Spans - spansAtStart;
+        var drainCost = DatabaseCost.Per(costAtStart, cost.Take(), drained);
+        var receiverMicros = (cpu - receiverCpuAtStart) * 1e6 / drained;
 
         // The rate counts from the first span at the sink: the Receiver's process start is not collection work.
-        return new Result(expired, live, drain, firstToLast, sink.Spans / firstToLast.TotalSeconds, rss, cpu, await IdlePlanAsync(dataSource));
+        return new Result(expired, live, drain, firstToLast, sink.Spans / firstToLast.TotalSeconds, rss, cpu, await IdlePlanAsync(dataSource), drainCost, receiverMicros);
     }
 
     /// <summary>The claim's scan with nothing due: it must touch the expires_bucket index only.</summary>

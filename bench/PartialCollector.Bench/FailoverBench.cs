@@ -8,6 +8,7 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using PartialCollector.Core.Storage;
 using PartialCollector.Migrator;
 
 namespace PartialCollector.Bench;
@@ -62,13 +63,13 @@ public static class FailoverBench
         var receiverPort = Ports.Free();
         await using var exporter = await ServiceProcess.StartAsync(Value("--exporter"), new Dictionary<string, string>
         {
-            ["ConnectionStrings__partials"] = connection,
+            [PartialsConnection.EnvironmentVariable] = connection,
             ["Kestrel__Endpoints__OtlpGrpc__Url"] = $"http://127.0.0.1:{grpcPort}",
             ["Kestrel__Endpoints__OtlpHttp__Url"] = $"http://127.0.0.1:{httpPort}",
         }, new Uri($"http://127.0.0.1:{httpPort}/alive"));
         await using var receiver = await ServiceProcess.StartAsync(Value("--receiver"), new Dictionary<string, string>
         {
-            ["ConnectionStrings__partials"] = connection,
+            [PartialsConnection.EnvironmentVariable] = connection,
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{receiverPort}",
             ["PartialReceiver__Downstream__Endpoint"] = sink.Endpoint.ToString(),
             ["PartialReceiver__Downstream__Protocol"] = "grpc",

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PartialCollector.Bench;
+using PartialCollector.Core.Storage;
 using PartialCollector.Migrator;
 
 // bench/failover.sh: one failover under load against a pg_auto_failover formation it built.
@@ -53,21 +54,28 @@ async Task Truncate()
     await command.ExecuteNonQueryAsync();
 }
 
-Console.Error.WriteLine("reference (a): the original's write pattern");
-await Truncate();
-var original = await Costed("original_partial_traces", m => DatabaseReferences.OriginalPatternAsync(dataSource, payloads, 32, options.WarmUp, duration, m));
-results.Add((original, null, null));
-Console.Error.WriteLine("reference (b): multi-row upserts");
-await Truncate();
-var limit = await Costed("partial_traces", m => DatabaseReferences.MultiRowLimitAsync(dataSource, payloads, 4, options.WarmUp, duration, m));
-results.Add((limit, null, null));
+// References (a) and (b) are what the load shapes are compared with: a collection-only run skips them and the loads.
+var runsLoads = options.Only.Length == 0 || options.Only.Any(o => !"collection".Contains(o, StringComparison.OrdinalIgnoreCase));
+LoadResult? original = null, limit = null;
+(LoadResult Load, TableSize Size)? bloat = null;
+if (runsLoads)
+{
+    Console.Error.WriteLine("reference (a): the original's write pattern");
+    await Truncate();
+    original = await Costed("original_partial_traces", m => DatabaseReferences.OriginalPatternAsync(dataSource, payloads, 32, options.WarmUp, duration, m));
+    results.Add((original, null, null));
+    Console.Error.WriteLine("reference (b): multi-row upserts");
+    await Truncate();
+    limit = await Costed("partial_traces", m => DatabaseReferences.MultiRowLimitAsync(dataSource, payloads, 4, options.WarmUp, duration, m));
+    results.Add((limit, null, null));
+}
 
 var grpcPort = Ports.Free();
 var httpPort = Ports.Free();
 await Truncate();
 var exporterEnvironment = new Dictionary<string, string>
 {
-    ["ConnectionStrings__partials"] = options.Connection,
+    [PartialsConnection.EnvironmentVariable] = options.Connection,
     ["Kestrel__Endpoints__OtlpGrpc__Url"] = $"http://127.0.0.1:{grpcPort}",
     ["Kestrel__Endpoints__OtlpHttp__Url"] = $"http://127.0.0.1:{httpPort}",
 };
@@ -76,8 +84,9 @@ foreach (var (key, value) in options.ExporterEnvironment)
     exporterEnvironment[key] = value;
 }
 
-await using (var exporter = await ServiceProcess.StartAsync(options.ExporterDll, exporterEnvironment, new Uri($"http://127.0.0.1:{httpPort}/alive")))
+if (runsLoads)
 {
+    await using var exporter = await ServiceProcess.StartAsync(options.ExporterDll, exporterEnvironment, new Uri($"http://127.0.0.1:{httpPort}/alive"));
     using var senders = new OtlpSenders(new Uri($"http://127.0.0.1:{grpcPort}"), new Uri($"http://127.0.0.1:{httpPort}"), channels: 32);
     var heartbeats = Enumerable.Range(0, payloads.Count).Select(k => SpanPayloads.Request([payloads.Record(k, stop: false)])).ToArray();
 
@@ -143,6 +152,23 @@ await using (var exporter = await ServiceProcess.StartAsync(options.ExporterDll,
         await senders.SendGrpcAsync(c, i % (heartbeatsPerSpan + 1) == heartbeatsPerSpan ? mixedStops[key] : mixedHeartbeats[key]);
         return 1;
     });
+
+    // Bloat: what shape 1 leaves of the table and its indexes after five minutes. Only when named (--only bloat),
+    // since it takes five minutes; autovacuum runs with its default settings meanwhile.
+    if (options.Only.Any(o => o.Contains("bloat", StringComparison.OrdinalIgnoreCase)))
+    {
+        const string name = "bloat: shape 1 for 5 minutes, gRPC";
+        Console.Error.WriteLine(name);
+        await Truncate();
+        var before = await TableSize.ReadAsync(dataSource);
+        var load = await LoadDriver.RunAsync(name, 32, TimeSpan.Zero, TimeSpan.FromMinutes(5), async (c, i) =>
+        {
+            await senders.SendGrpcAsync(c, heartbeats[(int)((c * 3125L + i) % heartbeats.Length)]);
+            return 1;
+        }, () => { });
+        var after = await TableSize.ReadAsync(dataSource);
+        bloat = (load, after with { Updates = after.Updates - before.Updates, HotUpdates = after.HotUpdates - before.HotUpdates, AutoVacuums = after.AutoVacuums - before.AutoVacuums });
+    }
 }
 
 CollectionBench.Result? collection = null;
@@ -152,10 +178,10 @@ if (runCollection)
     Console.Error.WriteLine($"collection: seeding {options.CollectionLive:N0} live and {options.CollectionExpired:N0} expired spans");
     await CollectionBench.SeedAsync(dataSource, payloads, options.CollectionLive, options.CollectionExpired);
     Console.Error.WriteLine("reference (c): claim-and-delete on a copy of the table");
-    var referenceC = await CollectionBench.ClaimAndDeleteReferenceAsync(dataSource);
-    collection = await CollectionBench.RunAsync(dataSource, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired, options.ReceiverEnvironment)
+    var referenceC = await CollectionBench.ClaimAndDeleteReferenceAsync(dataSource, cost);
+    collection = await CollectionBench.RunAsync(dataSource, cost, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired, options.ReceiverEnvironment)
         with
-    { ReferenceRowsPerSecond = referenceC };
+    { ReferenceRowsPerSecond = referenceC.RowsPerSecond, ReferenceCost = referenceC.Cost };
 }
 
 string F(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
@@ -164,7 +190,7 @@ Console.WriteLine($"| run | records/s | p50 ms | p99 ms | failed | exporter CPU 
 Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 foreach (var (load, cpu, rss) in results)
 {
-    var ratios = cpu is null ? "| | " : $"| {load.RecordsPerSecond / original.RecordsPerSecond:0.00}x | {load.RecordsPerSecond / limit.RecordsPerSecond:P0} ";
+    var ratios = cpu is null ? "| | " : $"| {load.RecordsPerSecond / original!.RecordsPerSecond:0.00}x | {load.RecordsPerSecond / limit!.RecordsPerSecond:P0} ";
     Console.WriteLine($"| {load.Name} | {F(load.RecordsPerSecond)} | {load.P50Ms:0.00} | {load.P99Ms:0.00} | {load.Failures} | {(cpu is null ? "" : cpu.Value.ToString("0.0", CultureInfo.InvariantCulture))} | {(rss is null ? "" : rss.Value.ToString("0", CultureInfo.InvariantCulture))} {ratios}|");
 }
 
@@ -178,12 +204,33 @@ foreach (var (name, (c, exporterCpu)) in costs)
     Console.WriteLine($"| {name} | {c.HotShare:P0} | {c.WalBytes:0} | {c.PostgresCpuMicros:0.0} | {(exporterCpu is null ? "" : exporterCpu.Value.ToString("0.0", CultureInfo.InvariantCulture))} | {c.GeneratorCpuMicros:0.0} |");
 }
 
+if (bloat is { } b)
+{
+    var z = b.Size;
+    Console.WriteLine();
+    Console.WriteLine("| bloat run | records/s | records | table MiB | indexes MiB | live rows | dead rows | HOT share | autovacuums |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    Console.WriteLine($"| {b.Load.Name} | {F(b.Load.RecordsPerSecond)} | {F(b.Load.Records)} | {z.TableBytes / 1048576.0:0.0} | {z.IndexBytes / 1048576.0:0.0} | {F(z.LiveRows)} | {F(z.DeadRows)} | {(z.Updates == 0 ? 0 : (double)z.HotUpdates / z.Updates):P0} | {z.AutoVacuums} |");
+}
+
 if (collection is not null)
 {
     Console.WriteLine();
     Console.WriteLine($"| collection | expired | live | from process start s | first to last span s | spans/s | (c) rows/s | ours / (c) | receiver peak RSS MiB | receiver CPU s |");
     Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     Console.WriteLine($"| drain to an acknowledging gRPC sink | {F(collection.Expired)} | {F(collection.Live)} | {collection.Drain.TotalSeconds:0.0} | {collection.FirstToLast.TotalSeconds:0.0} | {F(collection.SpansPerSecond)} | {F(collection.ReferenceRowsPerSecond)} | {collection.SpansPerSecond / collection.ReferenceRowsPerSecond:0.00}x | {collection.ReceiverPeakRssMiB:0} | {collection.ReceiverCpuSeconds:0.0} |");
+    Console.WriteLine();
+    Console.WriteLine("What each collected span cost, from the first span at the sink to the last (the sink runs in the bench process):");
+    Console.WriteLine();
+    Console.WriteLine("| collection | WAL bytes / span | PostgreSQL CPU µs / span | receiver CPU µs / span | sink CPU µs / span |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+    var d = collection.DrainCost;
+    Console.WriteLine($"| drain to an acknowledging gRPC sink | {d.WalBytes:0} | {d.PostgresCpuMicros:0.0} | {collection.ReceiverCpuMicrosPerSpan:0.0} | {d.GeneratorCpuMicros:0.0} |");
+    if (collection.ReferenceCost is { } c)
+    {
+        Console.WriteLine($"| (c) claim-and-delete, per row | {c.WalBytes:0} | {c.PostgresCpuMicros:0.0} | | |");
+    }
+
     Console.WriteLine();
     Console.WriteLine("Idle collection cycle (nothing expired), the claim's scan:");
     Console.WriteLine("```");

@@ -12,6 +12,7 @@ using OpenTelemetry.Proto.Collector.Logs.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Logs.V1;
 using OpenTelemetry.Proto.Trace.V1;
+using PartialCollector.Core.Storage;
 using Xunit.Abstractions;
 using ProtoResource = OpenTelemetry.Proto.Resource.V1.Resource;
 
@@ -40,7 +41,7 @@ public sealed class AppHostEndToEndTests(ITestOutputHelper output)
         string[] args =
         [
             "--Demo:Enabled=true",
-            "--ConnectionStrings:partials=", // not an existing server from the environment: the AppHost's own
+            $"--{PartialsConnection.ConfigurationKey}=", // not an existing server from the environment: the AppHost's own
             $"--LocalPostgres:DataDirectory={dataDirectory}",
             $"--AppHost:DashboardApiKey={apiKey}",
             "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",

@@ -7,6 +7,7 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OpenTelemetry.Proto.Collector.Logs.V1;
+using PartialCollector.Core.Storage;
 using Xunit.Abstractions;
 
 namespace PartialCollector.AppHost.Tests;
@@ -31,7 +32,7 @@ public sealed class HighAvailabilityTests(ITestOutputHelper output)
         [
             "--Database:HighAvailability=true",
             "--Demo:Enabled=false",
-            "--ConnectionStrings:partials=", // not an existing server from the environment: the AppHost's own
+            $"--{PartialsConnection.ConfigurationKey}=", // not an existing server from the environment: the AppHost's own
             $"--LocalAutoFailover:DataDirectory={dataDirectory}",
             "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
         ];
@@ -43,7 +44,7 @@ public sealed class HighAvailabilityTests(ITestOutputHelper output)
             Assert.Contains("pg-monitor", executables);
             Assert.Contains("pg-node-a", executables);
             Assert.Contains("pg-node-b", executables);
-            var connectionString = await builder.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == "partials").GetConnectionStringAsync(cancellationToken);
+            var connectionString = await builder.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == PartialsConnection.Name).GetConnectionStringAsync(cancellationToken);
             var hosts = new NpgsqlConnectionStringBuilder(connectionString);
             Assert.Equal(2, hosts.Host!.Split(',').Length);
             Assert.Equal("primary", hosts.TargetSessionAttributes);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using PartialCollector.Core.Storage;
 using Xunit.Abstractions;
 
 namespace PartialCollector.AppHost.Tests;
@@ -26,7 +27,7 @@ public sealed class ManifestTests(ITestOutputHelper output)
                 resources.TryGetProperty(name, out var r) ? r.GetProperty("type").GetString()! : $"(no resource '{name}')";
 
             Assert.Equal("container.v0", TypeOf("postgres"));
-            Assert.Equal("value.v0", TypeOf("partials"));
+            Assert.Equal("value.v0", TypeOf(PartialsConnection.Name));
             Assert.StartsWith("project.", TypeOf("migrator"));
             Assert.StartsWith("project.", TypeOf("exporter"));
             Assert.StartsWith("project.", TypeOf("receiver"));
@@ -39,14 +40,14 @@ public sealed class ManifestTests(ITestOutputHelper output)
                 resources.GetProperty("exporter").GetProperty("env").EnumerateObject(),
                 variable => variable.Name.StartsWith("PartialExporter__Tenants__", StringComparison.Ordinal));
 
-            Assert.Contains("{postgres.connectionString}", resources.GetProperty("partials").GetProperty("connectionString").GetString());
+            Assert.Contains("{postgres.connectionString}", resources.GetProperty(PartialsConnection.Name).GetProperty("connectionString").GetString());
             Assert.Contains("postgres", resources.GetProperty("postgres").GetProperty("image").GetString());
             Assert.NotEmpty(resources.GetProperty("postgres").GetProperty("volumes").EnumerateArray());
             foreach (var service in new[] { "migrator", "exporter", "receiver", "liveview" })
             {
                 Assert.Equal(
                     "{partials.connectionString}",
-                    resources.GetProperty(service).GetProperty("env").GetProperty("ConnectionStrings__partials").GetString());
+                    resources.GetProperty(service).GetProperty("env").GetProperty(PartialsConnection.EnvironmentVariable).GetString());
             }
 
             var exporterBindings = resources.GetProperty("exporter").GetProperty("bindings");
@@ -95,7 +96,7 @@ public sealed class ManifestTests(ITestOutputHelper output)
         }
 
         // What the manifest says must not depend on an existing server this machine happens to point at.
-        start.Environment.Remove("ConnectionStrings__partials");
+        start.Environment.Remove(PartialsConnection.EnvironmentVariable);
 
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using PartialCollector.Core.Storage;
 using PartialCollector.Receiver;
 using PartialCollector.TestSupport;
 
@@ -21,7 +22,7 @@ public sealed class ReceiverHostTests
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ConnectionStrings:partials"] = connectionString,
+                [PartialsConnection.ConfigurationKey] = connectionString,
                 ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{port}",
                 ["PartialReceiver:GcInterval"] = "100ms",
                 ["PartialReceiver:Downstream:Endpoint"] = sink.Endpoint,

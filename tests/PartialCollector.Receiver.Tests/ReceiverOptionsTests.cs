@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using PartialCollector.Core.Storage;
 using PartialCollector.Receiver;
 using PartialCollector.Receiver.Collection;
 using PartialCollector.Receiver.Delivery;
@@ -33,7 +34,7 @@ public sealed class ReceiverOptionsTests
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ConnectionStrings:partials"] = "Host=127.0.0.1;Port=1;Username=x;Password=x;Database=x",
+                [PartialsConnection.ConfigurationKey] = "Host=127.0.0.1;Port=1;Username=x;Password=x;Database=x",
                 ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
                 ["PartialReceiver:Downstream:Endpoint"] = "http://127.0.0.1:4317",
                 [key] = value,

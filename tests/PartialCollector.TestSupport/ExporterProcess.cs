@@ -1,3 +1,5 @@
+using PartialCollector.Core.Storage;
+
 namespace PartialCollector.TestSupport;
 
 /// <summary>
@@ -36,7 +38,7 @@ public sealed class ExporterProcess : ServiceProcess, IOtlpEndpoints
         var httpPort = FreePorts.Next();
         var environment = new Dictionary<string, string>
         {
-            ["ConnectionStrings__partials"] = connectionString,
+            [PartialsConnection.EnvironmentVariable] = connectionString,
             ["Kestrel__Endpoints__OtlpGrpc__Url"] = $"http://127.0.0.1:{grpcPort}",
             ["Kestrel__Endpoints__OtlpHttp__Url"] = $"http://127.0.0.1:{httpPort}",
         };

@@ -52,9 +52,9 @@ public sealed class PostgresServer
 
     private static async Task<PostgresServer> StartAsync()
     {
-        if (Environment.GetEnvironmentVariable("ConnectionStrings__partials") is { Length: > 0 } configured)
+        if (Environment.GetEnvironmentVariable(PartialsConnection.EnvironmentVariable) is { Length: > 0 } configured)
         {
-            return new PostgresServer(PostgresConnectionString.Normalize(configured), "ConnectionStrings__partials");
+            return new PostgresServer(PostgresConnectionString.Normalize(configured), PartialsConnection.EnvironmentVariable);
         }
 
         if (DockerIsAvailable())

@@ -1,3 +1,5 @@
+using PartialCollector.Core.Storage;
+
 namespace PartialCollector.TestSupport;
 
 /// <summary>
@@ -27,7 +29,7 @@ public sealed class ReceiverProcess : ServiceProcess
         var port = FreePorts.Next();
         var environment = new Dictionary<string, string>
         {
-            ["ConnectionStrings__partials"] = connectionString,
+            [PartialsConnection.EnvironmentVariable] = connectionString,
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{port}",
             ["PartialReceiver__Downstream__Endpoint"] = downstreamEndpoint,
         };

@@ -27,7 +27,9 @@ public sealed class HotHeartbeatTests
             await store.WriteAsync(batch, 3, TimeSpan.FromMinutes(5), CancellationToken.None);
         }
 
-        // Ten rounds of refreshes after the inserts; statistics reach pg_stat_user_tables within a second or so.
+        // Ten rounds of refreshes after the inserts. A backend reports its statistics when it ends (an idle one only
+        // every 10 s or so), so close the pool's connections before reading pg_stat_user_tables.
+        await dataSource.DisposeAsync();
         var table = new PartialTracesTable(connectionString);
         var updates = await Poll.UntilAsync(
             () => table.ScalarAsync<string>("SELECT n_tup_upd || '/' || n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'partial_traces'"),

@@ -23,6 +23,6 @@ public sealed class PostgresConnectionStringTests
     public void RejectsAnUnknownSslModeNamingTheKey()
     {
         var error = Assert.Throws<FormatException>(() => PostgresConnectionString.Normalize("postgres://u@h/db?sslmode=sometimes"));
-        Assert.Contains("ConnectionStrings:partials", error.Message);
+        Assert.Contains(PartialsConnection.ConfigurationKey, error.Message);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using PartialCollector.Core.Storage;
 using PartialCollector.Exporter;
 using PartialCollector.TestSupport;
 
@@ -55,7 +56,7 @@ public sealed class ExporterHost : IAsyncDisposable, IOtlpEndpoints
             builder.Environment.EnvironmentName = "Development";
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ConnectionStrings:partials"] = connectionString,
+                [PartialsConnection.ConfigurationKey] = connectionString,
                 ["Kestrel:Endpoints:OtlpGrpc:Url"] = $"{scheme}://127.0.0.1:{grpc}",
                 ["Kestrel:Endpoints:OtlpHttp:Url"] = $"{scheme}://127.0.0.1:{http}",
                 ["Logging:LogLevel:Default"] = "Warning",

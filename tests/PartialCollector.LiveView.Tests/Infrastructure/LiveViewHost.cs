@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using PartialCollector.Core.Storage;
 using PartialCollector.LiveView;
 using PartialCollector.TestSupport;
 
@@ -42,7 +43,7 @@ public sealed class LiveViewHost : IAsyncDisposable
             // Its own appsettings.json (the only one in the output folder) under what the test sets.
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ConnectionStrings:partials"] = connectionString,
+                [PartialsConnection.ConfigurationKey] = connectionString,
                 ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{port}",
                 ["Logging:LogLevel:Default"] = "Warning",
             });

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using PartialCollector.Core.Storage;
 using PartialCollector.Receiver;
 using PartialCollector.TestSupport;
 
@@ -31,7 +32,7 @@ public sealed class ReceiverHost : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ConnectionStrings:partials"] = connectionString,
+                [PartialsConnection.ConfigurationKey] = connectionString,
                 ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{port}",
                 ["PartialReceiver:Downstream:Endpoint"] = downstreamEndpoint,
                 ["Logging:LogLevel:Default"] = "Warning",

@@ -1,14 +1,11 @@
 using Microsoft.Extensions.Hosting;
 using Npgsql;
-using PartialCollector.Core.Storage;
 
-namespace Microsoft.Extensions.Hosting;
+namespace PartialCollector.Core.Storage;
 
 /// <summary>The services' PostgreSQL: Aspire's NpgsqlDataSource (health check, metrics, traces) for <c>ConnectionStrings:partials</c>.</summary>
 public static class PartialsDataSourceExtensions
 {
-    public const string ConnectionName = "partials";
-
     /// <summary>
     /// Accepts the original's <c>postgres://</c> URL form too, and turns on Npgsql's automatic preparation
     /// unless the connection string sets it: the write and GC statements run thousands of times a second, and
@@ -17,7 +14,7 @@ public static class PartialsDataSourceExtensions
     public static TBuilder AddPartialsDataSource<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
-        builder.AddNpgsqlDataSource(ConnectionName, settings => settings.ConnectionString = Tune(settings.ConnectionString));
+        builder.AddNpgsqlDataSource(PartialsConnection.Name, settings => settings.ConnectionString = Tune(settings.ConnectionString));
         return builder;
     }
 
