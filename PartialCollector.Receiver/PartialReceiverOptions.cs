@@ -5,7 +5,10 @@ public sealed class PartialReceiverOptions
 {
     public const string Section = "PartialReceiver";
 
-    /// <summary>Time between collection cycles (a cycle drains everything that is due before it waits again).</summary>
+    /// <summary>
+    /// Time between collection cycles (a cycle drains everything that is due before it waits again). Named as the
+    /// original's setting, which users know; the activity is collection everywhere else.
+    /// </summary>
     public TimeSpan GcInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Random spread of each wait, ± this much; null means 10 % of <see cref="GcInterval"/>.</summary>
@@ -36,9 +39,9 @@ public sealed class PartialReceiverOptions
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Batches a cycle works on at once (1-64): while one lane sends, another claims or settles. Concurrent claims
-    /// never take the same rows (<c>FOR UPDATE SKIP LOCKED</c>, and the lease moves claimed rows out of reach), so N
-    /// lanes keep the database and the downstream busy at the same time. Memory holds up to N batches.
+    /// Export requests a cycle has in flight at once (1-64): one claimer feeds this many senders (see
+    /// <see cref="Collection.CycleDrain"/>), so claims and settles overlap sends and the database and the downstream
+    /// are busy at the same time. Up to twice this many batches, plus one, are in memory.
     /// </summary>
     public int Concurrency { get; set; } = 3;
 

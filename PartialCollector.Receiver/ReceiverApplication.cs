@@ -26,7 +26,7 @@ public static class ReceiverApplication
         builder.AddPartialsDataSource();
 
         AddReceiver(builder.Services, builder.Configuration);
-        builder.Services.AddHostedService<GcWorker>();
+        builder.Services.AddHostedService<CollectionWorker>();
         builder.Services.AddHealthChecks().AddCheck<DownstreamHealthCheck>(DownstreamHealthCheck.Name);
 
         var app = builder.Build();
@@ -42,7 +42,7 @@ public static class ReceiverApplication
 
         services.AddSingleton<ReceiverMetrics>();
         services.AddSingleton<DownstreamHealth>();
-        services.AddSingleton<ExpiredSpanStore>();
+        services.AddSingleton<CollectionStore>();
         services.AddSingleton<SpanDecorator>();
         services.AddSingleton<BatchSender>();
         services.AddSingleton<CycleDrain>();

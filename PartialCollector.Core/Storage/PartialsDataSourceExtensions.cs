@@ -8,7 +8,7 @@ public static class PartialsDataSourceExtensions
 {
     /// <summary>
     /// Accepts the original's <c>postgres://</c> URL form too, and turns on Npgsql's automatic preparation
-    /// unless the connection string sets it: the write and GC statements run thousands of times a second, and
+    /// unless the connection string sets it: the write and collection statements run thousands of times a second, and
     /// preparing them saves PostgreSQL a parse and plan each time (the original's pgx caches them likewise).
     /// </summary>
     public static TBuilder AddPartialsDataSource<TBuilder>(this TBuilder builder)

@@ -1,6 +1,6 @@
 namespace PartialCollector.Core.Storage;
 
-/// <summary>What became of one claimed batch; applied in one round trip by <see cref="ExpiredSpanStore.SettleAsync"/>.</summary>
+/// <summary>What became of one claimed batch; applied in one round trip by <see cref="CollectionStore.SettleAsync"/>.</summary>
 public sealed class Settlement
 {
     /// <summary>Accepted downstream: deleted unless a heartbeat refreshed them meanwhile.</summary>

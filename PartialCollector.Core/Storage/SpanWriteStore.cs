@@ -1,18 +1,16 @@
 using Npgsql;
-using NpgsqlTypes;
 using PartialCollector.Core.Model;
+using static PartialCollector.Core.Storage.NpgsqlParameters;
 
 namespace PartialCollector.Core.Storage;
 
 /// <summary>
 /// The write path: applies a <see cref="WriteBatch"/> of heartbeats and stops as one statement, one round trip,
-/// one transaction (<see cref="WritePathSql"/>). Retries deadlocks and serialization failures, which a
-/// writer outside this service (the original implementation sharing the table) could still provoke.
+/// one transaction (<see cref="WriteSql"/>). Retries deadlocks and serialization failures (<see cref="TransientRetry"/>),
+/// which a writer outside this service (the original implementation sharing the table) could still provoke.
 /// </summary>
 public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
 {
-    private const int MaxAttempts = 3;
-
     /// <param name="newSpansLeft">How many new spans each limited tenant may still start; tenants not in it have no limit.</param>
     public async Task<WriteResult> WriteAsync(
         WriteBatch batch,
@@ -27,23 +25,14 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
             return default;
         }
 
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return batch.HasTenants
-                    ? await ExecuteForTenantsAsync(rows, expiryFactor, tombstoneRetention, newSpansLeft, cancellationToken)
-                    : await ExecuteAsync(rows, expiryFactor, tombstoneRetention, cancellationToken);
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxAttempts)
-            {
-            }
-        }
+        return await TransientRetry.RunAsync(() => batch.HasTenants
+            ? ExecuteForTenantsAsync(rows, expiryFactor, tombstoneRetention, newSpansLeft, cancellationToken)
+            : ExecuteAsync(rows, expiryFactor, tombstoneRetention, cancellationToken));
     }
 
     private async Task<WriteResult> ExecuteAsync(List<BatchRow> rows, double expiryFactor, TimeSpan tombstoneRetention, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(WritePathSql.Write);
+        await using var command = dataSource.CreateCommand(WriteSql.Write);
         var heartbeats = AddRowParameters(command, rows, expiryFactor, tombstoneRetention);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
@@ -55,13 +44,11 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
         List<BatchRow> rows, double expiryFactor, TimeSpan tombstoneRetention, IReadOnlyDictionary<string, int>? newSpansLeft, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(WritePathSql.WriteForTenants, connection);
+        await using var command = new NpgsqlCommand(WriteSql.WriteForTenants, connection);
         var heartbeats = AddRowParameters(command, rows, expiryFactor, tombstoneRetention);
         command.Parameters.Add(TextArray(rows.ConvertAll(r => r.Tenant!).ToArray()));
-        command.Parameters.Add(new NpgsqlParameter<int?[]>
-        {
-            TypedValue = rows.ConvertAll<int?>(r => r.Tenant is { } t && newSpansLeft?.TryGetValue(t, out var left) == true ? Math.Max(left, 0) : null).ToArray(),
-        });
+        command.Parameters.Add(Value(
+            rows.ConvertAll<int?>(r => r.Tenant is { } t && newSpansLeft?.TryGetValue(t, out var left) == true ? Math.Max(left, 0) : null).ToArray()));
 
         int applied, ended;
         var refused = new Dictionary<SpanKey, RowRefusal>();
@@ -93,9 +80,9 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
         // statement sees the other tenant's row even when it committed while this one waited for its lock.
         if (unapplied.Count > 0)
         {
-            await using var owners = new NpgsqlCommand(WritePathSql.Owners, connection);
-            owners.Parameters.Add(TextArray(unapplied.ConvertAll(r => r.Event.Key.TraceId).ToArray()));
-            owners.Parameters.Add(TextArray(unapplied.ConvertAll(r => r.Event.Key.SpanId).ToArray()));
+            await using var owners = new NpgsqlCommand(WriteSql.Owners, connection).WithParameters(
+                TextArray(unapplied.ConvertAll(r => r.Event.Key.TraceId).ToArray()),
+                TextArray(unapplied.ConvertAll(r => r.Event.Key.SpanId).ToArray()));
             var tenantOf = unapplied.ToDictionary(r => r.Event.Key, r => r.Tenant);
             await using var reader = await owners.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -119,8 +106,7 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
     /// <summary>Live (not stopped) spans per tenant, for the tenants asked about that have any.</summary>
     public async Task<Dictionary<string, long>> CountLiveSpansAsync(IReadOnlyCollection<string> tenants, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(WritePathSql.LiveSpansByTenant);
-        command.Parameters.Add(TextArray([.. tenants]));
+        await using var command = dataSource.CreateCommand(WriteSql.LiveSpansByTenant).WithParameters(TextArray([.. tenants]));
         var counts = new Dictionary<string, long>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -154,29 +140,21 @@ public sealed class SpanWriteStore(NpgsqlDataSource dataSource)
             heartbeats += stops[i] ? 0 : 1;
         }
 
-        command.Parameters.Add(TextArray(traceIds));
-        command.Parameters.Add(TextArray(spanIds));
-        command.Parameters.Add(new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, TypedValue = traces });
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ttls });
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = observed });
-        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = stops });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ToMicros(tombstoneRetention) });
-        command.Parameters.Add(TextArray(rows.ConvertAll(r => r.Event.Summary?.Service!).ToArray()));
-        command.Parameters.Add(TextArray(rows.ConvertAll(r => r.Event.Summary?.Name!).ToArray()));
-        command.Parameters.Add(new NpgsqlParameter<DateTime?[]>
-        {
-            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
-            TypedValue = rows.ConvertAll(r => r.Event.Summary?.Start).ToArray(),
-        });
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = rows.ConvertAll(r => ToMicros(r.Event.Frequency)).ToArray() });
+        command.WithParameters(
+            TextArray(traceIds),
+            TextArray(spanIds),
+            ByteaArray(traces),
+            Value(ttls),
+            Value(observed),
+            Value(stops),
+            Micros(tombstoneRetention),
+            TextArray(rows.ConvertAll(r => r.Event.Summary?.Service!).ToArray()),
+            TextArray(rows.ConvertAll(r => r.Event.Summary?.Name!).ToArray()),
+            NullableTimeArray(rows.ConvertAll(r => r.Event.Summary?.Start).ToArray()),
+            Value(rows.ConvertAll(r => ToMicros(r.Event.Frequency)).ToArray()));
         return heartbeats;
     }
 
     private static IEnumerable<int> Ordinals(NpgsqlDataReader reader, int column) =>
         reader.IsDBNull(column) ? [] : reader.GetFieldValue<long[]>(column).Select(o => (int)o - 1);
-
-    private static long ToMicros(TimeSpan value) => value.Ticks / (TimeSpan.TicksPerMillisecond / 1000);
-
-    private static NpgsqlParameter<string[]> TextArray(string[] values) =>
-        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = values };
 }

@@ -1,6 +1,6 @@
 using System.Text;
 using Npgsql;
-using NpgsqlTypes;
+using PartialCollector.Core.Storage;
 
 namespace PartialCollector.LiveView.Data;
 
@@ -165,7 +165,7 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
                     """;
             case { Time: { } start } after:
                 AddIds(command, after.TraceId!, after.SpanId!);
-                command.Parameters.Add(new NpgsqlParameter<DateTime>("start_time", NpgsqlDbType.TimestampTz) { TypedValue = start });
+                command.Parameters.Add(NpgsqlParameters.Time("start_time", start));
                 return $"""
                     SELECT * FROM (
                         (SELECT {RunningColumns} FROM partial_traces
@@ -208,7 +208,7 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
         if (query.After is { Time: { } collectedAt } after)
         {
             filters.Append(" AND (collected_at, id) < (@collected_at, @id)");
-            command.Parameters.Add(new NpgsqlParameter<DateTime>("collected_at", NpgsqlDbType.TimestampTz) { TypedValue = collectedAt });
+            command.Parameters.Add(NpgsqlParameters.Time("collected_at", collectedAt));
             command.Parameters.Add(new NpgsqlParameter<long>("id", after.Id));
         }
 

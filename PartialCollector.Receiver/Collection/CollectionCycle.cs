@@ -13,7 +13,7 @@ namespace PartialCollector.Receiver.Collection;
 /// </summary>
 public sealed partial class CollectionCycle(
     CycleDrain drain,
-    ExpiredSpanStore store,
+    CollectionStore store,
     RetentionPurge purge,
     ReceiverMetrics metrics,
     TimeProvider timeProvider,

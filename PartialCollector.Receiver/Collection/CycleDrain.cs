@@ -12,7 +12,7 @@ namespace PartialCollector.Receiver.Collection;
 /// the claimer has stopped. A backlog that fits in one batch is one claim and one request, as is an idle cycle's one claim.
 /// </summary>
 public sealed class CycleDrain(
-    ExpiredSpanStore store,
+    CollectionStore store,
     BatchSender sender,
     IOptions<PartialReceiverOptions> options,
     ReceiverMetrics metrics,

@@ -11,7 +11,7 @@ namespace PartialCollector.Receiver.Collection;
 /// number of rows and is repeated while it comes back full, so however fast stops arrive, a cycle keeps up.
 /// </summary>
 public sealed partial class RetentionPurge(
-    ExpiredSpanStore store,
+    CollectionStore store,
     IOptions<PartialReceiverOptions> options,
     ReceiverMetrics metrics,
     ILogger<RetentionPurge> logger)

@@ -11,7 +11,7 @@ using PartialCollector.TestSupport;
 namespace PartialCollector.LiveView.Tests;
 
 /// <summary>
-/// A span written by the Exporter's write path is listed as running; once it expires and the Receiver's storage
+/// A span written by the Exporter's write path is listed as running; once it expires and the Receiver's collection
 /// path claims it and settles it as delivered, it leaves the running list and heads the crashed one.
 /// </summary>
 public sealed class CollectionTransitionTests
@@ -38,7 +38,7 @@ public sealed class CollectionTransitionTests
             await expire.ExecuteNonQueryAsync();
         }
 
-        var store = new ExpiredSpanStore(dataSource);
+        var store = new CollectionStore(dataSource);
         var claimed = await store.ClaimAsync(100, TimeSpan.FromSeconds(30), CancellationToken.None);
         var settlement = new Settlement();
         settlement.Delivered.AddRange(claimed);

@@ -53,7 +53,7 @@ public sealed class ConcurrentReceiverTests
     }
 
     [Fact]
-    public async Task AnotherLaneClaimsAndSendsWhileTheFirstWaitsForTheDownstream()
+    public async Task AnotherSenderSendsWhileTheFirstWaitsForTheDownstream()
     {
         var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_overlap");
         await ExpiredSpans.SeedAsync(connectionString, 40);
@@ -61,7 +61,7 @@ public sealed class ConcurrentReceiverTests
         var exports = 0;
         var downstream = new DelegateTraceExporter(async _ =>
         {
-            // The first export answers only once another has started: one lane at a time would time out here.
+            // The first export answers only once another has started: one sender at a time would time out here.
             if (Interlocked.Increment(ref exports) == 1)
             {
                 await secondExport.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -145,7 +145,7 @@ public sealed class ConcurrentReceiverTests
         // The "killed" receiver claims under a short lease and never sends or settles. The lease leaves a loaded
         // machine seconds to reach the survivor's first cycle, which must find nothing collectable.
         var killed = ReceiverHarness.Create(connectionString, sink.Endpoint);
-        var claimed = await killed.Get<PartialCollector.Core.Storage.ExpiredSpanStore>().ClaimAsync(1000, TimeSpan.FromSeconds(5), CancellationToken.None);
+        var claimed = await killed.Get<PartialCollector.Core.Storage.CollectionStore>().ClaimAsync(1000, TimeSpan.FromSeconds(5), CancellationToken.None);
         await killed.DisposeAsync();
         Assert.Equal(20, claimed.Count);
 

@@ -107,15 +107,15 @@ public sealed class ReceiverOptionsTests
     [InlineData(5, 0.5, 1, 5.5)]
     [InlineData(1, 5, -1, 0)]
     public void WaitIsIntervalPlusJitterAndNeverNegative(double interval, double jitter, double unit, double expected) =>
-        Assert.Equal(TimeSpan.FromSeconds(expected), GcWorker.NextWait(TimeSpan.FromSeconds(interval), TimeSpan.FromSeconds(jitter), unit));
+        Assert.Equal(TimeSpan.FromSeconds(expected), CollectionWorker.NextWait(TimeSpan.FromSeconds(interval), TimeSpan.FromSeconds(jitter), unit));
 
     [Fact]
     public void BackoffDoublesUpToTheCap()
     {
         var interval = TimeSpan.FromSeconds(5);
         var max = TimeSpan.FromMinutes(1);
-        Assert.Equal(TimeSpan.FromSeconds(10), GcWorker.Backoff(interval, max, 1, TimeSpan.Zero, 0));
-        Assert.Equal(TimeSpan.FromSeconds(40), GcWorker.Backoff(interval, max, 3, TimeSpan.Zero, 0));
-        Assert.Equal(max, GcWorker.Backoff(interval, max, 30, TimeSpan.FromSeconds(5), 1));
+        Assert.Equal(TimeSpan.FromSeconds(10), CollectionWorker.Backoff(interval, max, 1, TimeSpan.Zero, 0));
+        Assert.Equal(TimeSpan.FromSeconds(40), CollectionWorker.Backoff(interval, max, 3, TimeSpan.Zero, 0));
+        Assert.Equal(max, CollectionWorker.Backoff(interval, max, 30, TimeSpan.FromSeconds(5), 1));
     }
 }

@@ -16,7 +16,7 @@ public sealed class ClaimAndSettleTests
         var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("settle_location");
         var expired = await ExpiredSpans.SeedAsync(connectionString, 300);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new ExpiredSpanStore(dataSource);
+        var store = new CollectionStore(dataSource);
 
         var claimed = await store.ClaimAsync(200, TimeSpan.FromMinutes(1), CancellationToken.None);
         var settlement = new Settlement();
@@ -35,7 +35,7 @@ public sealed class ClaimAndSettleTests
         var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("settle_moved");
         var expired = await ExpiredSpans.SeedAsync(connectionString, 50);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new ExpiredSpanStore(dataSource);
+        var store = new CollectionStore(dataSource);
         var claimed = await store.ClaimAsync(1000, TimeSpan.FromSeconds(1), CancellationToken.None);
 
         // Rewrites the table: every row gets a new location, as VACUUM FULL, CLUSTER or pg_repack would give it.

@@ -6,11 +6,11 @@ namespace PartialCollector.Receiver.Collection;
 /// Runs a collection cycle at start and then every <c>GcInterval</c> ± jitter, so replicas on one clock
 /// drift apart; after failed cycles it backs off exponentially up to <c>MaxBackoff</c>.
 /// </summary>
-public sealed partial class GcWorker(
+public sealed partial class CollectionWorker(
     CollectionCycle cycle,
     IOptions<PartialReceiverOptions> options,
     TimeProvider timeProvider,
-    ILogger<GcWorker> logger) : BackgroundService
+    ILogger<CollectionWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

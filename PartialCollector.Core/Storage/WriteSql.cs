@@ -1,12 +1,12 @@
 namespace PartialCollector.Core.Storage;
 
 /// <summary>
-/// The Exporter's statements: a batch of heartbeats and stops, as parallel arrays unnested server-side, so each
+/// The write path's statements (the Exporter's): a batch of heartbeats and stops, as parallel arrays unnested server-side, so each
 /// is one prepared statement whatever the batch size or mix, with a plan (function scan, insert) that no table
 /// statistics can turn bad. <see cref="Write"/> serves batches without tenants; <see cref="WriteForTenants"/>
 /// also enforces ownership and live-span limits and says which rows it refused.
 /// </summary>
-internal static class WritePathSql
+internal static class WriteSql
 {
     // A heartbeat inserts or refreshes its span; a stop turns the span's row into a tombstone (empty trace,
     // expires_at 'infinity' so it is never collected, stopped_until = when it may be purged). A tombstone is

@@ -1,7 +1,7 @@
 namespace PartialCollector.Core.Storage;
 
 /// <summary>
-/// The Receiver's statements. Each runs on its own and commits at once: no lock or transaction is held
+/// The collection path's statements (the Receiver's). Each runs on its own and commits at once: no lock or transaction is held
 /// while spans are in flight downstream. Due spans are found through <c>expires_bucket</c> (the expiry rounded up
 /// to Migrator:ExpiryBucket; a bucket is claimed once it has passed, so nothing is collected early), and a claim
 /// is a lease in <c>leased_until</c>, a column no index holds, so claiming and releasing are HOT updates. Other
@@ -13,7 +13,7 @@ namespace PartialCollector.Core.Storage;
 /// lookup (a thousand random index probes a batch). Any later change to the row writes a new version elsewhere, so
 /// the old location no longer matches; the key, lease and timestamp are checked on the row found all the same.
 /// </summary>
-internal static class GcPathSql
+internal static class CollectionSql
 {
     // Oldest bucket first, SKIP LOCKED so replicas split the backlog instead of queueing on each other's rows.
     // The expires_bucket index serves both the filter and the order; tombstones ('infinity') never qualify, and

@@ -2,24 +2,21 @@ using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 using PartialCollector.Core.Model;
+using static PartialCollector.Core.Storage.NpgsqlParameters;
 
 namespace PartialCollector.Core.Storage;
 
 /// <summary>
-/// The GC path: claims expired spans under a lease and settles each claimed batch (delete, release,
-/// dead-letter) in one round trip. Every statement commits on its own; see <see cref="GcPathSql"/>.
+/// The collection path: claims expired spans under a lease and settles each claimed batch (delete, release,
+/// dead-letter) in one round trip. Every statement commits on its own; see <see cref="CollectionSql"/>.
 /// </summary>
-public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
+public sealed class CollectionStore(NpgsqlDataSource dataSource)
 {
-    private const int MaxAttempts = 3;
-
     /// <summary>Claims up to <paramref name="batchSize"/> expired rows, oldest first, for <paramref name="lease"/>.</summary>
     public async Task<IReadOnlyList<ClaimedSpan>> ClaimAsync(int batchSize, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(GcPathSql.Claim, connection);
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batchSize });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ToMicros(lease) });
+        await using var command = new NpgsqlCommand(CollectionSql.Claim, connection).WithParameters(Value(batchSize), Micros(lease));
 
         var claimed = new List<ClaimedSpan>(batchSize);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -49,23 +46,14 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
             return default;
         }
 
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await ExecuteSettleAsync(settlement, cancellationToken);
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxAttempts)
-            {
-                // Heartbeat batches lock the same rows in key order; the statements are idempotent, so run them again.
-            }
-        }
+        // Heartbeat batches lock the same rows in key order, so a deadlock is possible; the statements are idempotent.
+        return await TransientRetry.RunAsync(() => ExecuteSettleAsync(settlement, cancellationToken));
     }
 
     public async Task<BacklogStats> GetBacklogAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(GcPathSql.Backlog, connection);
+        await using var command = new NpgsqlCommand(CollectionSql.Backlog, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var count = reader.GetInt64(0);
@@ -77,8 +65,7 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
     public async Task<int> PurgeTombstonesAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(GcPathSql.PurgeTombstones, connection);
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var command = new NpgsqlCommand(CollectionSql.PurgeTombstones, connection).WithParameters(Value(limit));
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -87,19 +74,14 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
     public async Task<int> PurgeCollectedAsync(TimeSpan retention, int maxRows, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(GcPathSql.PurgeCollected, connection);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ToMicros(retention) });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxRows });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var command = new NpgsqlCommand(CollectionSql.PurgeCollected, connection).WithParameters(Micros(retention), Value(maxRows), Value(limit));
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<int> PurgeDeadLettersAsync(TimeSpan retention, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(GcPathSql.PurgeDeadLetters, connection);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ToMicros(retention) });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var command = new NpgsqlCommand(CollectionSql.PurgeDeadLetters, connection).WithParameters(Micros(retention), Value(limit));
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -107,7 +89,7 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
     public async Task<long> CountDeadLettersAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(GcPathSql.DeadLetterCount, connection);
+        await using var command = new NpgsqlCommand(CollectionSql.DeadLetterCount, connection);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -121,33 +103,33 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
         {
             var spans = settlement.Copies.ConvertAll(d => d.Span);
             copy = batch.BatchCommands.Count;
-            batch.BatchCommands.Add(Command(
-                GcPathSql.CopyToDeadLetters,
-                TextArray(spans.ConvertAll(s => s.Key.TraceId)),
-                TextArray(spans.ConvertAll(s => s.Key.SpanId)),
-                new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, TypedValue = spans.ConvertAll(s => s.Trace).ToArray() },
-                TimeArray(spans.ConvertAll(s => s.Timestamp)),
-                TextArray(settlement.Copies.ConvertAll(d => d.Reason)),
-                NullableTextArray(spans.ConvertAll(s => s.Tenant))));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(CollectionSql.CopyToDeadLetters).WithParameters(
+                TextArray(spans.ConvertAll(s => s.Key.TraceId).ToArray()),
+                TextArray(spans.ConvertAll(s => s.Key.SpanId).ToArray()),
+                ByteaArray(spans.ConvertAll(s => s.Trace).ToArray()),
+                TimeArray(spans.ConvertAll(s => s.Timestamp).ToArray()),
+                TextArray(settlement.Copies.ConvertAll(d => d.Reason).ToArray()),
+                NullableTextArray(spans.ConvertAll(s => s.Tenant).ToArray())));
         }
 
         if (settlement.Delivered.Count > 0)
         {
             delete = batch.BatchCommands.Count;
-            batch.BatchCommands.Add(Command(GcPathSql.DeleteDelivered, ClaimKeys(settlement.Delivered)));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(CollectionSql.DeleteDelivered).WithParameters(ClaimKeys(settlement.Delivered)));
         }
 
         if (settlement.DeadLetters.Count > 0)
         {
             var spans = settlement.DeadLetters.ConvertAll(d => d.Span);
             move = batch.BatchCommands.Count;
-            batch.BatchCommands.Add(Command(GcPathSql.MoveToDeadLetters, [.. ClaimKeys(spans), TextArray(settlement.DeadLetters.ConvertAll(d => d.Reason))]));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(CollectionSql.MoveToDeadLetters).WithParameters(
+                [.. ClaimKeys(spans), TextArray(settlement.DeadLetters.ConvertAll(d => d.Reason).ToArray())]));
         }
 
         if (settlement.Released.Count > 0)
         {
             release = batch.BatchCommands.Count;
-            batch.BatchCommands.Add(Command(GcPathSql.Release, ClaimKeys(settlement.Released)));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(CollectionSql.Release).WithParameters(ClaimKeys(settlement.Released)));
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
@@ -163,32 +145,14 @@ public sealed class ExpiredSpanStore(NpgsqlDataSource dataSource)
     // The claim's identity: the row version it wrote, the key, and the lease and heartbeat time it left on the row.
     private static NpgsqlParameter[] ClaimKeys(List<ClaimedSpan> spans) =>
     [
-        TextArray(spans.ConvertAll(s => RowVersionText(s.RowVersion))),
-        TextArray(spans.ConvertAll(s => s.Key.TraceId)),
-        TextArray(spans.ConvertAll(s => s.Key.SpanId)),
-        TimeArray(spans.ConvertAll(s => s.Lease)),
-        TimeArray(spans.ConvertAll(s => s.Timestamp)),
+        TextArray(spans.ConvertAll(s => RowVersionText(s.RowVersion)).ToArray()),
+        TextArray(spans.ConvertAll(s => s.Key.TraceId).ToArray()),
+        TextArray(spans.ConvertAll(s => s.Key.SpanId).ToArray()),
+        TimeArray(spans.ConvertAll(s => s.Lease).ToArray()),
+        TimeArray(spans.ConvertAll(s => s.Timestamp).ToArray()),
     ];
 
     // As text, which the statements cast to tid: Npgsql reads tid but has no array writer for it.
     private static string RowVersionText(NpgsqlTid tid) =>
         string.Create(CultureInfo.InvariantCulture, $"({tid.BlockNumber},{tid.OffsetNumber})");
-
-    private static long ToMicros(TimeSpan value) => value.Ticks / (TimeSpan.TicksPerMillisecond / 1000);
-
-    private static NpgsqlParameter<string[]> TextArray(List<string> values) =>
-        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = values.ToArray() };
-
-    private static NpgsqlParameter<string?[]> NullableTextArray(List<string?> values) =>
-        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = values.ToArray() };
-
-    private static NpgsqlParameter<DateTime[]> TimeArray(List<DateTime> values) =>
-        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, TypedValue = values.ToArray() };
-
-    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
-    }
 }
