@@ -11,7 +11,7 @@ namespace PartialCollector.Demo;
 /// with its self-telemetry), so the dashboard shows finished operations as ordinary spans and crashed ones only
 /// through PartialCollector.
 /// </summary>
-public sealed class DemoWorkload(PartialSpanLogs partials, IOptions<DemoOptions> options, ILogger<DemoWorkload> logger, TimeProvider time) : BackgroundService
+public sealed partial class DemoWorkload(PartialSpanLogs partials, IOptions<DemoOptions> options, ILogger<DemoWorkload> logger, TimeProvider time) : BackgroundService
 {
     public static readonly ActivitySource Source = new("PartialCollector.Demo");
 
@@ -20,9 +20,7 @@ public sealed class DemoWorkload(PartialSpanLogs partials, IOptions<DemoOptions>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var demo = options.Value;
-        logger.LogInformation(
-            "Demo workload: {Concurrency} operations at a time, heartbeat every {Interval}, one in {CrashOneIn} crashes; sending to {Endpoint} ({Protocol})",
-            demo.Concurrency, demo.HeartbeatInterval, demo.CrashOneIn, demo.Endpoint, demo.Protocol);
+        LogStarting(demo.Concurrency, demo.HeartbeatInterval, demo.CrashOneIn, demo.Endpoint, demo.Protocol);
         var running = Enumerable.Range(0, demo.Concurrency).Select(lane => RunLaneAsync(lane, demo, stoppingToken)).ToArray();
         await Task.WhenAll(running);
     }
@@ -43,7 +41,7 @@ public sealed class DemoWorkload(PartialSpanLogs partials, IOptions<DemoOptions>
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Demo operation failed to report; starting the next one");
+                LogReportFailed(e);
                 await Task.Delay(demo.HeartbeatInterval, time, stoppingToken);
             }
         }
@@ -63,9 +61,7 @@ public sealed class DemoWorkload(PartialSpanLogs partials, IOptions<DemoOptions>
         var operation = new DemoOperation(
             id, name, activity?.TraceId ?? ActivityTraceId.CreateRandom(), activity?.SpanId ?? ActivitySpanId.CreateRandom(), start);
         activity?.SetTag("demo.operation.id", id);
-        logger.LogInformation(
-            "Operation {Id} ({Name}, trace {TraceId}) starts for {Duration:0}s{Crash}",
-            id, name, operation.TraceId, duration.TotalSeconds, crashes ? $"; it will crash after {crashAfter.TotalSeconds:0}s" : "");
+        LogOperationStarts(id, name, operation.TraceId, duration.TotalSeconds, crashes ? $"; it will crash after {crashAfter.TotalSeconds:0}s" : "");
 
         while (true)
         {
@@ -76,7 +72,7 @@ public sealed class DemoWorkload(PartialSpanLogs partials, IOptions<DemoOptions>
             if (elapsed >= crashAfter)
             {
                 // The process "dies": no more heartbeats, no stop, and the activity is never ended or exported.
-                logger.LogWarning("Operation {Id} ({Name}, trace {TraceId}) crashed: no stop will be sent", id, name, operation.TraceId);
+                LogOperationCrashed(id, name, operation.TraceId);
                 Activity.Current = null;
                 return;
             }
@@ -87,9 +83,24 @@ public sealed class DemoWorkload(PartialSpanLogs partials, IOptions<DemoOptions>
                 partials.Stop(operation, end);
                 activity?.SetTag("demo.operation.steps.done", operation.StepsDone);
                 activity?.Dispose();
-                logger.LogInformation("Operation {Id} ({Name}) finished after {Elapsed:0}s", id, name, elapsed.TotalSeconds);
+                LogOperationFinished(id, name, elapsed.TotalSeconds);
                 return;
             }
         }
     }
+
+    [LoggerMessage(LogLevel.Information, "Demo workload: {Concurrency} operations at a time, heartbeat every {Interval}, one in {CrashOneIn} crashes; sending to {Endpoint} ({Protocol})")]
+    private partial void LogStarting(int concurrency, TimeSpan interval, int crashOneIn, Uri? endpoint, string protocol);
+
+    [LoggerMessage(LogLevel.Warning, "Demo operation failed to report; starting the next one")]
+    private partial void LogReportFailed(Exception e);
+
+    [LoggerMessage(LogLevel.Information, "Operation {Id} ({Name}, trace {TraceId}) starts for {Duration:0}s{Crash}")]
+    private partial void LogOperationStarts(string id, string name, ActivityTraceId traceId, double duration, string crash);
+
+    [LoggerMessage(LogLevel.Warning, "Operation {Id} ({Name}, trace {TraceId}) crashed: no stop will be sent")]
+    private partial void LogOperationCrashed(string id, string name, ActivityTraceId traceId);
+
+    [LoggerMessage(LogLevel.Information, "Operation {Id} ({Name}) finished after {Elapsed:0}s")]
+    private partial void LogOperationFinished(string id, string name, double elapsed);
 }
