@@ -1,6 +1,5 @@
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
 using PartialCollector.Core.Codecs;
 using PartialCollector.Core.Configuration;
@@ -17,20 +16,9 @@ namespace PartialCollector.Exporter;
 /// <summary>Builds the Exporter; tests start it the same way <c>Program</c> does, on ports of their own.</summary>
 public static partial class ExporterApplication
 {
-    private static readonly Dictionary<string, string?> DefaultEndpoints = new()
-    {
-        ["Kestrel:Endpoints:OtlpGrpc:Url"] = "http://0.0.0.0:4317",
-        ["Kestrel:Endpoints:OtlpGrpc:Protocols"] = "Http2",
-        ["Kestrel:Endpoints:OtlpHttp:Url"] = "http://0.0.0.0:4318",
-        ["Kestrel:Endpoints:OtlpHttp:Protocols"] = "Http1AndHttp2",
-    };
-
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-
-        // Lowest precedence: appsettings, environment (Kestrel__Endpoints__OtlpGrpc__Url) and args override these.
-        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = DefaultEndpoints });
         configure?.Invoke(builder);
         builder.AddServiceDefaults(telemetry =>
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using PartialCollector.LocalPostgres;
 
 namespace PartialCollector.AppHost.Database;
 
@@ -21,66 +22,26 @@ internal static class LocalAutoFailover
     public const string MonitorResource = "pg-monitor";
     public static readonly string[] NodeResources = ["pg-node-a", "pg-node-b"];
 
-    /// <summary>The monitor settings docs/deploy.md recommends: health checks every second, unhealthy after 3 s, 5 s to demote.</summary>
-    private static readonly (string Name, string Value)[] FastFailover =
-    [
-        ("pgautofailover.health_check_period", "1000"),
-        ("pgautofailover.health_check_timeout", "1000"),
-        ("pgautofailover.health_check_max_retries", "1"),
-        ("pgautofailover.health_check_retry_delay", "500"),
-        ("pgautofailover.node_considered_unhealthy_timeout", "3000"),
-        ("pgautofailover.primary_demote_timeout", "5000"),
-    ];
-
-    /// <summary>pg_autoctl, when it and the monitor's extension for the server in <paramref name="binDirectory"/> are installed.</summary>
-    public static string? FindPgAutoctl(string binDirectory)
-    {
-        var pgAutoctl = new[] { Path.Combine(binDirectory, "pg_autoctl"), "/usr/bin/pg_autoctl" }
-            .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, "pg_autoctl")))
-            .FirstOrDefault(File.Exists);
-        var version = Path.GetFileName(Path.GetDirectoryName(binDirectory.TrimEnd(Path.DirectorySeparatorChar)));
-        var extension = new[]
-        {
-            $"/usr/share/postgresql/{version}/extension/pgautofailover.control",
-            Path.Combine(binDirectory, "..", "share", "extension", "pgautofailover.control"),
-            Path.Combine(binDirectory, "..", "share", "postgresql", "extension", "pgautofailover.control"),
-        }.Any(File.Exists);
-        return pgAutoctl is not null && extension ? pgAutoctl : null;
-    }
-
     public static PartialsDatabase Add(IDistributedApplicationBuilder builder, string binDirectory, string pgAutoctl, string connectionName)
     {
-        var runAsServiceUser = Environment.UserName == "root";
-        var root = LocalPostgres.DataRoot(builder, runAsServiceUser, Section, ".pgdata-ha");
+        var root = LocalPostgres.DataRoot(builder, Section, ".pgdata-ha");
         Directory.CreateDirectory(root);
-        if (runAsServiceUser)
-        {
-            LocalPostgres.Run("chown", [$"{LocalPostgres.ServiceUser}:{LocalPostgres.ServiceUser}", root]);
-        }
+        PostgresUser.Give(root);
 
         var ports = Ports(root);
-        var environment = new Dictionary<string, string>
-        {
-            ["XDG_CONFIG_HOME"] = Path.Combine(root, "config"),
-            ["XDG_DATA_HOME"] = Path.Combine(root, "share"),
-            ["XDG_RUNTIME_DIR"] = Path.Combine(root, "run"),
-            ["PG_CONFIG"] = Path.Combine(binDirectory, "pg_config"),
-        };
-        var common = new[] { "--hostname", "127.0.0.1", "--auth", "trust", "--no-ssl", "--pgctl", Path.Combine(binDirectory, "pg_ctl"), "--run" };
+        var environment = PgAutoFailover.Environment(root, binDirectory);
         var monitorData = Path.Combine(root, "monitor");
         PrepareMonitor(monitorData);
 
         // pg_autoctl create is idempotent: the first run creates the node, later runs (and restarts from the dashboard) run it.
-        var monitor = AddNode(builder, MonitorResource, pgAutoctl, ["create", "monitor", "--pgdata", monitorData, "--pgport", Port(ports[0]), .. common], ports[0], environment, runAsServiceUser);
-        var monitorUri = $"postgres://autoctl_node@127.0.0.1:{ports[0]}/pg_auto_failover?sslmode=disable";
+        var monitor = AddNode(builder, MonitorResource, pgAutoctl, PgAutoFailover.MonitorArguments(binDirectory, monitorData, ports[0]), ports[0], environment);
         var nodes = NodeResources.Select((name, i) => AddNode(
                 builder,
                 name,
                 pgAutoctl,
-                ["create", "postgres", "--pgdata", Path.Combine(root, name), "--pgport", Port(ports[i + 1]), "--name", name, "--monitor", monitorUri, "--listen", "127.0.0.1", "--pghost", "127.0.0.1", .. common],
+                PgAutoFailover.NodeArguments(binDirectory, name, Path.Combine(root, name), ports[i + 1], ports[0]),
                 ports[i + 1],
-                environment,
-                runAsServiceUser)
+                environment)
             .WaitFor(monitor))
             .ToList();
 
@@ -94,30 +55,29 @@ internal static class LocalAutoFailover
             nodes[0],
             $"local pg_auto_failover (monitor :{ports[0]}, {NodeResources[0]} :{ports[1]}, {NodeResources[1]} :{ports[2]}) from {pgAutoctl} and {binDirectory}, data in {root}");
 
-        // The monitor's fast-failover settings, in its postgresql.conf: on an existing monitor now, on a new one
-        // right after pg_autoctl creates it (created here, synchronously, so the settings are there from its first start).
+        // The monitor's fast-failover settings (docs/deploy.md section 8), in its postgresql.conf: on an existing monitor
+        // now, on a new one right after pg_autoctl creates it (created here, synchronously, so the settings are there
+        // from its first start).
         void PrepareMonitor(string dataDirectory)
         {
             if (!File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
             {
-                string[] create = ["create", "monitor", "--pgdata", dataDirectory, "--pgport", Port(ports[0]), .. common[..^1]];
-                var (command, arguments) = LocalPostgres.AsServiceUser("/usr/bin/env", [.. environment.Select(kv => $"{kv.Key}={kv.Value}"), pgAutoctl, .. create], runAsServiceUser);
-                LocalPostgres.Run(command, arguments);
+                PostgresUser.RunProgram(pgAutoctl, PgAutoFailover.MonitorArguments(binDirectory, dataDirectory, ports[0], run: false), environment: environment);
             }
 
             var configuration = Path.Combine(dataDirectory, "postgresql.conf");
             const string marker = "# PartialCollector AppHost: fast failover (docs/deploy.md section 8)";
             if (!File.ReadAllText(configuration).Contains(marker, StringComparison.Ordinal))
             {
-                File.AppendAllText(configuration, $"\n{marker}\n" + string.Concat(FastFailover.Select(s => $"{s.Name} = {s.Value}\n")));
+                File.AppendAllText(configuration, $"\n{marker}\n" + string.Concat(PgAutoFailover.FastFailover.Select(s => $"{s.Key} = {s.Value}\n")));
             }
         }
     }
 
     private static IResourceBuilder<ExecutableResource> AddNode(
-        IDistributedApplicationBuilder builder, string name, string pgAutoctl, string[] arguments, int port, Dictionary<string, string> environment, bool runAsServiceUser)
+        IDistributedApplicationBuilder builder, string name, string pgAutoctl, string[] arguments, int port, IReadOnlyDictionary<string, string> environment)
     {
-        var (command, commandArguments) = LocalPostgres.AsServiceUser(pgAutoctl, arguments, runAsServiceUser);
+        var (command, commandArguments) = PostgresUser.CommandLine(pgAutoctl, arguments);
         var healthCheckKey = $"{name}-accepts-connections";
         builder.Services.AddHealthChecks().AddCheck(healthCheckKey, new LocalPostgres.TcpHealthCheck(port));
         var node = builder.AddExecutable(name, command, Path.GetTempPath(), commandArguments)
@@ -144,7 +104,7 @@ internal static class LocalAutoFailover
             }
         }
 
-        var ports = new[] { LocalPostgres.FreePort(), LocalPostgres.FreePort(), LocalPostgres.FreePort() };
+        var ports = new[] { LocalPostgresCluster.FreePort(), LocalPostgresCluster.FreePort(), LocalPostgresCluster.FreePort() };
         File.WriteAllText(file, string.Join(' ', ports));
         return ports;
     }

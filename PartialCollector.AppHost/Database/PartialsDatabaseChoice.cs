@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using PartialCollector.Core.Storage;
+using PartialCollector.LocalPostgres;
 
 namespace PartialCollector.AppHost.Database;
 
@@ -32,7 +33,7 @@ internal static class PartialsDatabaseChoice
         if (builder.ExecutionContext.IsRunMode && builder.Configuration.GetValue<bool>(LocalAutoFailover.Setting))
         {
             var binaries = LocalPostgres.FindBinDirectory(builder.Configuration);
-            if (binaries is not null && LocalAutoFailover.FindPgAutoctl(binaries) is { } pgAutoctl)
+            if (binaries is not null && PostgresBinaries.FindPgAutoctl(binaries) is { } pgAutoctl)
             {
                 return LocalAutoFailover.Add(builder, binaries, pgAutoctl, ConnectionName);
             }

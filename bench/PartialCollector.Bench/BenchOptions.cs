@@ -1,9 +1,10 @@
 namespace PartialCollector.Bench;
 
 /// <summary>
-/// Command-line settings: <c>--connection CS --exporter DLL --receiver DLL [--quick] [--exporter-env KEY=VALUE]...
+/// Command-line settings: <c>[--connection CS] --exporter DLL --receiver DLL [--quick] [--exporter-env KEY=VALUE]...
 /// [--receiver-env KEY=VALUE]... [--only TEXT]... [--keys N]</c>; <c>--only</c> runs just the runs whose name contains one of the texts (the references always run);
 /// <c>--keys</c> is how many spans the loads cycle through (100,000): at a given rate, how often each span is refreshed.
+/// Without <c>--connection</c> (<see cref="Connection"/> empty) the bench starts a throwaway PostgreSQL of its own (<see cref="BenchDatabase"/>).
 /// </summary>
 public sealed record BenchOptions(
     string Connection, string ExporterDll, string ReceiverDll, bool Quick, Dictionary<string, string> ExporterEnvironment, Dictionary<string, string> ReceiverEnvironment, string[] Only, int Keys = 100_000)
@@ -28,7 +29,7 @@ public sealed record BenchOptions(
         }
 
         return new BenchOptions(
-            Value("--connection") ?? throw new ArgumentException("--connection is required"),
+            Value("--connection") ?? "",
             Value("--exporter") ?? throw new ArgumentException("--exporter (path to PartialCollector.Exporter.dll) is required"),
             Value("--receiver") ?? throw new ArgumentException("--receiver (path to PartialCollector.Receiver.dll) is required"),
             args.Contains("--quick"),

@@ -13,8 +13,15 @@ if (args.Contains("--failover"))
     return;
 }
 
-// bench/run.sh starts PostgreSQL and publishes the services, then runs this with their paths.
+// bench/run.sh publishes the services, then runs this with their paths; PostgreSQL is a throwaway cluster of the
+// bench's own unless --connection names a server.
 var options = BenchOptions.Parse(args);
+await using var database = options.Connection.Length == 0 ? await BenchDatabase.StartAsync() : null;
+if (database is not null)
+{
+    options = options with { Connection = database.ConnectionString };
+}
+
 var migrator = new SchemaMigrator(Options.Create(new MigratorOptions()), NullLogger<SchemaMigrator>.Instance, TimeProvider.System);
 await migrator.MigrateAsync(options.Connection, CancellationToken.None);
 // Prepared statements for the references too, as the original's pgx caches them by default.

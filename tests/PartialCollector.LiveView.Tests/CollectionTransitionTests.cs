@@ -6,7 +6,7 @@ using OpenTelemetry.Proto.Trace.V1;
 using PartialCollector.Core.Model;
 using PartialCollector.Core.Storage;
 using PartialCollector.LiveView.Tests.Infrastructure;
-using PartialCollector.Tests.Infrastructure;
+using PartialCollector.TestSupport;
 
 namespace PartialCollector.LiveView.Tests;
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 using PartialCollector.Core.Telemetry;
 using PartialCollector.LiveView.Telemetry;
 using PartialCollector.LiveView.Tests.Infrastructure;
-using PartialCollector.Tests.Infrastructure;
+using PartialCollector.TestSupport;
 
 namespace PartialCollector.LiveView.Tests;
 

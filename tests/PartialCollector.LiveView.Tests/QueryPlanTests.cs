@@ -3,7 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using PartialCollector.LiveView.Data;
 using PartialCollector.LiveView.Tests.Infrastructure;
-using PartialCollector.Tests.Infrastructure;
+using PartialCollector.TestSupport;
 using Xunit.Abstractions;
 
 namespace PartialCollector.LiveView.Tests;

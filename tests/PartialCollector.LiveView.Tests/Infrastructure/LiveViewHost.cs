@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using PartialCollector.Core.Storage;
 using PartialCollector.LiveView;
-using PartialCollector.Tests.Infrastructure;
+using PartialCollector.TestSupport;
 
 namespace PartialCollector.LiveView.Tests.Infrastructure;
 
@@ -38,14 +38,9 @@ public sealed class LiveViewHost : IAsyncDisposable
     }
 
     public static WebApplication Build(string connectionString, int port, Dictionary<string, string?>? settings) =>
-        LiveViewApplication.Build([], builder =>
+        LiveViewApplication.Build(["--contentRoot", AppContext.BaseDirectory], builder =>
         {
-            // Coded defaults plus what the test sets, whatever appsettings.json the output folder holds.
-            foreach (var json in builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList())
-            {
-                builder.Configuration.Sources.Remove(json);
-            }
-
+            // Its own appsettings.json (the only one in the output folder) under what the test sets.
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 [PartialsConnection.ConfigurationKey] = connectionString,

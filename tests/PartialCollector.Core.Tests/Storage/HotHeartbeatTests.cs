@@ -1,0 +1,41 @@
+using Npgsql;
+using PartialCollector.Core.Storage;
+using PartialCollector.TestSupport;
+
+namespace PartialCollector.Core.Tests.Storage;
+
+/// <summary>
+/// Heartbeats are HOT updates (no index writes) on the production schema: every indexed column of partial_traces
+/// stays as it was while a span runs, but for the expiry bucket, which moves once every 30 s.
+/// </summary>
+public sealed class HotHeartbeatTests
+{
+    [Fact]
+    public async Task AtLeastFourInFiveHeartbeatsAreHeapOnlyUpdates()
+    {
+        var server = await PostgresServer.GetAsync();
+        var connectionString = await server.CreateEmptyDatabaseAsync("hot");
+        await Migrations.ApplyAsync(connectionString, expiryBucket: TimeSpan.FromSeconds(30));
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var store = new SpanWriteStore(dataSource);
+        var keys = Enumerable.Range(0, 50).Select(_ => Spans.NewKey()).ToList();
+
+        for (var round = 1; round <= 11; round++)
+        {
+            var batch = new WriteBatch();
+            batch.AddRange(keys.Select(k => Spans.Heartbeat(k, TimeSpan.FromSeconds(5), observed: round)));
+            await store.WriteAsync(batch, 3, TimeSpan.FromMinutes(5), CancellationToken.None);
+        }
+
+        // Ten rounds of refreshes after the inserts. A backend reports its statistics when it ends (an idle one only
+        // every 10 s or so), so close the pool's connections before reading pg_stat_user_tables.
+        await dataSource.DisposeAsync();
+        var table = new PartialTracesTable(connectionString);
+        var updates = await Poll.UntilAsync(
+            () => table.ScalarAsync<string>("SELECT n_tup_upd || '/' || n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'partial_traces'"),
+            s => s.StartsWith("500/", StringComparison.Ordinal),
+            what: "the updates counted");
+        var hot = long.Parse(updates.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(hot >= 400, $"only {hot} of 500 heartbeats were HOT updates");
+    }
+}

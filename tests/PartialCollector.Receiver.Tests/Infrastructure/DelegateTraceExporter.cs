@@ -1,0 +1,20 @@
+using OpenTelemetry.Proto.Collector.Trace.V1;
+using PartialCollector.Receiver.Delivery;
+
+namespace PartialCollector.Receiver.Tests.Infrastructure;
+
+/// <summary>A downstream scripted by the test, for outcomes and interleavings a real backend cannot be asked for.</summary>
+public sealed class DelegateTraceExporter(Func<ExportTraceServiceRequest, Task<ExportOutcome>> export) : ITraceExporter
+{
+    public List<ExportTraceServiceRequest> Requests { get; } = [];
+
+    public async Task<ExportOutcome> ExportAsync(ExportRequest request, CancellationToken cancellationToken)
+    {
+        lock (Requests)
+        {
+            Requests.Add(request.Traces.Clone());
+        }
+
+        return await export(request.Traces);
+    }
+}
