@@ -5,42 +5,19 @@ using PartialCollector.LiveView.Data;
 
 namespace PartialCollector.LiveView.Api;
 
-/// <summary>One span as the API gives it: ids lowercase hex, times ISO 8601 UTC.</summary>
-public record SpanJson(
-    string TraceId,
-    string SpanId,
-    string? Service,
-    string? Name,
-    DateTime? StartTime,
-    DateTime LastHeartbeat,
-    DateTime? ExpiresAt,
-    DateTime? CollectedAt,
-    double? AgeSeconds,
-    bool Overdue,
-    string State)
-{
-    public static SpanJson From(LiveSpan s) => new(
-        s.TraceId, s.SpanId, s.Service, s.Name, s.StartTime, s.LastHeartbeat, s.ExpiresAt, s.CollectedAt,
-        s.AgeSeconds is { } age ? Math.Round(age, 3) : null, s.Overdue, s.State);
-}
-
-public sealed record SpanListJson(IReadOnlyList<SpanJson> Spans, string? Next);
-
 /// <summary>A span's fields and the stored span itself as OTLP/JSON (a <c>TracesData</c>).</summary>
-public sealed record SpanDetailJson : SpanJson
+public sealed record SpanDetailJson : LiveSpan
 {
-    public SpanDetailJson(SpanJson fields, JsonElement? span)
+    public SpanDetailJson(LiveSpan fields, JsonElement? span)
         : base(fields) => Span = span;
 
     public JsonElement? Span { get; }
 }
 
-public sealed record ServiceJson(string? Service, long Running, double? OldestRunningAgeSeconds, long CrashedLastHour);
-
-public sealed record ServiceListJson(IReadOnlyList<ServiceJson> Services);
+public sealed record ServiceListJson(IReadOnlyList<ServiceSummary> Services);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(SpanListJson))]
+[JsonSerializable(typeof(SpanPage))]
 [JsonSerializable(typeof(SpanDetailJson))]
 [JsonSerializable(typeof(ServiceListJson))]
 [JsonSerializable(typeof(ProblemDetails))]

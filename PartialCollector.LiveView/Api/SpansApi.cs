@@ -80,7 +80,7 @@ public static class SpansApi
         }
 
         var page = await store.ListAsync(query, cancellationToken);
-        return TypedResults.Json(new SpanListJson(page.Spans.Select(SpanJson.From).ToList(), page.Next), LiveViewJsonContext.Default.SpanListJson);
+        return TypedResults.Json(page, LiveViewJsonContext.Default.SpanPage);
     }
 
     private static async Task<IResult> DetailAsync(HttpContext context, SpanStore store, string traceId, string spanId, CancellationToken cancellationToken)
@@ -109,9 +109,8 @@ public static class SpansApi
             // A row that does not decode (the Receiver dead-letters those) still shows its columns; "span" is null.
         }
 
-        var s = SpanJson.From(found.Span);
         return TypedResults.Json(
-            new SpanDetailJson(s, otlp),
+            new SpanDetailJson(found.Span, otlp),
             LiveViewJsonContext.Default.SpanDetailJson);
     }
 
@@ -119,7 +118,7 @@ public static class SpansApi
     {
         var services = await store.ServicesAsync(TenantAccess.TenantOf(context.User), cancellationToken);
         return TypedResults.Json(
-            new ServiceListJson(services.Select(s => new ServiceJson(s.Service, s.Running, s.OldestRunningAgeSeconds is { } a ? Math.Round(a, 3) : null, s.CrashedLastHour)).ToList()),
+            new ServiceListJson(services),
             LiveViewJsonContext.Default.ServiceListJson);
     }
 

@@ -1,9 +1,12 @@
 namespace PartialCollector.LiveView.Data;
 
-/// <summary>What the view shows of one span, running (in <c>partial_traces</c>) or crashed (in <c>partial_collected</c>).</summary>
+/// <summary>
+/// What the view shows of one span, running (in <c>partial_traces</c>) or crashed (in <c>partial_collected</c>); the API
+/// gives it as it is (ids lowercase hex, times ISO 8601 UTC, ages in seconds to the millisecond).
+/// </summary>
 /// <param name="AgeSeconds">Running: since its start, now. Crashed: from its start to its last heartbeat. Null without a start time.</param>
 /// <param name="Overdue">Running: its last heartbeat is older than its heartbeat interval (never for crashed spans).</param>
-public sealed record LiveSpan(
+public record LiveSpan(
     string TraceId,
     string SpanId,
     string? Service,

@@ -13,7 +13,7 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
 {
     private const string RunningColumns = """
         trace_id, span_id, service_name, span_name, start_time, "timestamp", expires_at,
-        extract(epoch FROM now() - start_time)::float8 AS age_seconds,
+        round(extract(epoch FROM now() - start_time)::numeric, 3)::float8 AS age_seconds,
         coalesce(now() - "timestamp" > frequency, false) AS overdue
         """;
 
@@ -21,7 +21,7 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
 
     private const string CrashedColumns = """
         id, trace_id, span_id, service_name, span_name, start_time, last_heartbeat, collected_at,
-        extract(epoch FROM last_heartbeat - start_time)::float8 AS age_seconds
+        round(extract(epoch FROM last_heartbeat - start_time)::numeric, 3)::float8 AS age_seconds
         """;
 
     public async Task<SpanPage> ListAsync(SpanQuery query, CancellationToken cancellationToken)
@@ -103,7 +103,7 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand();
         var tenantFilter = TenantFilter(tenant, command);
         command.CommandText = $"""
-            SELECT service_name, sum(running)::bigint, extract(epoch FROM now() - min(oldest))::float8, sum(crashed)::bigint
+            SELECT service_name, sum(running)::bigint, round(extract(epoch FROM now() - min(oldest))::numeric, 3)::float8, sum(crashed)::bigint
             FROM (
                 SELECT service_name, count(*) AS running, min(start_time) AS oldest, 0 AS crashed
                 FROM partial_traces WHERE stopped_until IS NULL{tenantFilter}
