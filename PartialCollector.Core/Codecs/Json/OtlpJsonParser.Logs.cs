@@ -117,7 +117,7 @@ internal ref partial struct OtlpJsonParser
                     record.ObservedTimeUnixNano = ReadUInt64();
                     break;
                 case JsonField.SeverityNumber:
-                    record.SeverityNumber = (SeverityNumber)ReadEnum(OtlpEnum.SeverityNumber);
+                    record.SeverityNumber = ReadEnum<SeverityNumber>();
                     break;
                 case JsonField.SeverityText:
                     record.SeverityText = ReadString();

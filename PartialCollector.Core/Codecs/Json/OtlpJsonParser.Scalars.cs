@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
@@ -208,41 +209,39 @@ internal ref partial struct OtlpJsonParser
     }
 
     /// <summary>An enum as a number, a numeric string, or a value name.</summary>
-    private readonly int ReadEnum(OtlpEnum type)
+    private readonly TEnum ReadEnum<TEnum>()
+        where TEnum : struct, Enum
     {
+        int number;
         if (Token == JsonTokenType.Number)
         {
-            if (_reader.TryGetInt32(out var number))
+            if (!_reader.TryGetInt32(out number))
             {
-                return number;
+                throw Error($"not a {EnumNames<TEnum>.Description} number");
+            }
+        }
+        else if (Token != JsonTokenType.String)
+        {
+            throw Error($"expected a {EnumNames<TEnum>.Description} number or name");
+        }
+        else
+        {
+            var text = StringBytes();
+            if (text.Length == 0 || (text[0] != (byte)'-' && (uint)(text[0] - '0') > 9))
+            {
+                return EnumNames<TEnum>.TryLookup(text, out var named)
+                    ? named
+                    : throw Error($"unknown {EnumNames<TEnum>.Description} '{Excerpt(text)}'");
             }
 
-            throw Error($"not a {EnumNames.Describe(type)} number");
-        }
-
-        if (Token != JsonTokenType.String)
-        {
-            throw Error($"expected a {EnumNames.Describe(type)} number or name");
-        }
-
-        var text = StringBytes();
-        if (text.Length > 0 && (text[0] == (byte)'-' || (uint)(text[0] - '0') <= 9))
-        {
-            if (int.TryParse(text, NumberStyles.AllowLeadingSign, Invariant, out var number))
+            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, Invariant, out number))
             {
-                return number;
+                throw Error($"not a {EnumNames<TEnum>.Description} number");
             }
-
-            throw Error($"not a {EnumNames.Describe(type)} number");
         }
 
-        var value = EnumNames.Lookup(type, text);
-        if (value < 0)
-        {
-            throw Error($"unknown {EnumNames.Describe(type)} '{Excerpt(text)}'");
-        }
-
-        return value;
+        // Protobuf enums are int-sized and open: a number with no name is kept, as protobuf does.
+        return Unsafe.BitCast<int, TEnum>(number);
     }
 
     /// <summary>

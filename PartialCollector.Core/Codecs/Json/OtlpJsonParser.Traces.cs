@@ -131,7 +131,7 @@ internal ref partial struct OtlpJsonParser
                     span.Name = ReadString();
                     break;
                 case JsonField.Kind:
-                    span.Kind = (Span.Types.SpanKind)ReadEnum(OtlpEnum.SpanKind);
+                    span.Kind = ReadEnum<Span.Types.SpanKind>();
                     break;
                 case JsonField.StartTimeUnixNano:
                     span.StartTimeUnixNano = ReadUInt64();
@@ -258,7 +258,7 @@ internal ref partial struct OtlpJsonParser
             switch (field)
             {
                 case JsonField.Code:
-                    status.Code = (Status.Types.StatusCode)ReadEnum(OtlpEnum.StatusCode);
+                    status.Code = ReadEnum<Status.Types.StatusCode>();
                     break;
                 case JsonField.Message:
                     status.Message = ReadString();
