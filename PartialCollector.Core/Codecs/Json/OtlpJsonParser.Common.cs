@@ -26,7 +26,7 @@ internal ref partial struct OtlpJsonParser
                     value.BoolValue = ReadBool();
                     break;
                 case JsonField.IntValue:
-                    value.IntValue = ReadInt64();
+                    value.IntValue = ReadInteger<long>();
                     break;
                 case JsonField.DoubleValue:
                     value.DoubleValue = ReadDouble();
@@ -139,7 +139,7 @@ internal ref partial struct OtlpJsonParser
                     ReadKeyValues(resource.Attributes);
                     break;
                 case JsonField.DroppedAttributesCount:
-                    resource.DroppedAttributesCount = ReadUInt32();
+                    resource.DroppedAttributesCount = ReadInteger<uint>();
                     break;
                 default:
                     SkipValue();
@@ -168,7 +168,7 @@ internal ref partial struct OtlpJsonParser
                     ReadKeyValues(scope.Attributes);
                     break;
                 case JsonField.DroppedAttributesCount:
-                    scope.DroppedAttributesCount = ReadUInt32();
+                    scope.DroppedAttributesCount = ReadInteger<uint>();
                     break;
                 default:
                     SkipValue();

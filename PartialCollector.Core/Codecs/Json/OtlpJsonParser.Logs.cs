@@ -111,10 +111,10 @@ internal ref partial struct OtlpJsonParser
             switch (field)
             {
                 case JsonField.TimeUnixNano:
-                    record.TimeUnixNano = ReadUInt64();
+                    record.TimeUnixNano = ReadInteger<ulong>();
                     break;
                 case JsonField.ObservedTimeUnixNano:
-                    record.ObservedTimeUnixNano = ReadUInt64();
+                    record.ObservedTimeUnixNano = ReadInteger<ulong>();
                     break;
                 case JsonField.SeverityNumber:
                     record.SeverityNumber = ReadEnum<SeverityNumber>();
@@ -129,10 +129,10 @@ internal ref partial struct OtlpJsonParser
                     ReadKeyValues(record.Attributes);
                     break;
                 case JsonField.DroppedAttributesCount:
-                    record.DroppedAttributesCount = ReadUInt32();
+                    record.DroppedAttributesCount = ReadInteger<uint>();
                     break;
                 case JsonField.Flags:
-                    record.Flags = ReadUInt32();
+                    record.Flags = ReadInteger<uint>();
                     break;
                 case JsonField.TraceId:
                     record.TraceId = ReadId(TraceIdLength);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -59,113 +60,40 @@ internal ref partial struct OtlpJsonParser
         }
     }
 
-    /// <summary>fixed64 / uint64: a JSON number or a decimal string.</summary>
-    private readonly ulong ReadUInt64()
+    /// <summary>
+    /// An integer field (uint64 / fixed64, int64, uint32 / fixed32): a JSON number or a decimal string. Integral
+    /// values in another notation (<c>1e3</c>, <c>"5.0"</c>) are accepted too, as protobuf's JSON parser does.
+    /// </summary>
+    private readonly T ReadInteger<T>()
+        where T : IBinaryInteger<T>, IMinMaxValue<T>
     {
-        if (Token == JsonTokenType.Number)
+        var text = Token switch
         {
-            if (_reader.TryGetUInt64(out var value))
-            {
-                return value;
-            }
-
-            if (_reader.TryGetDecimal(out var d) && IsIntegral(d, 0m, ulong.MaxValue))
-            {
-                return (ulong)d;
-            }
-        }
-        else if (Token == JsonTokenType.String)
+            JsonTokenType.Number => _reader.ValueSpan,
+            JsonTokenType.String => StringBytes(),
+            _ => throw Error("expected a number or a numeric string"),
+        };
+        if (T.TryParse(text, NumberStyles.AllowLeadingSign, Invariant, out var value))
         {
-            var text = StringBytes();
-            if (ulong.TryParse(text, NumberStyles.None, Invariant, out var value))
-            {
-                return value;
-            }
-
-            if (decimal.TryParse(text, NumberStyles.Float, Invariant, out var d) && IsIntegral(d, 0m, ulong.MaxValue))
-            {
-                return (ulong)d;
-            }
-        }
-        else
-        {
-            throw Error("expected a number or a numeric string");
+            return value;
         }
 
-        throw Error("not an unsigned 64-bit integer");
+        var isDecimal = Token == JsonTokenType.Number
+            ? _reader.TryGetDecimal(out var number)
+            : decimal.TryParse(text, NumberStyles.Float, Invariant, out number);
+        if (!isDecimal || number < decimal.CreateChecked(T.MinValue) || number > decimal.CreateChecked(T.MaxValue)
+            || number != decimal.Truncate(number))
+        {
+            throw Error(NotAn<T>());
+        }
+
+        return T.CreateChecked(number);
     }
 
-    /// <summary>int64: a JSON number or a decimal string.</summary>
-    private readonly long ReadInt64()
-    {
-        if (Token == JsonTokenType.Number)
-        {
-            if (_reader.TryGetInt64(out var value))
-            {
-                return value;
-            }
-
-            if (_reader.TryGetDecimal(out var d) && IsIntegral(d, long.MinValue, long.MaxValue))
-            {
-                return (long)d;
-            }
-        }
-        else if (Token == JsonTokenType.String)
-        {
-            var text = StringBytes();
-            if (long.TryParse(text, NumberStyles.AllowLeadingSign, Invariant, out var value))
-            {
-                return value;
-            }
-
-            if (decimal.TryParse(text, NumberStyles.Float, Invariant, out var d) && IsIntegral(d, long.MinValue, long.MaxValue))
-            {
-                return (long)d;
-            }
-        }
-        else
-        {
-            throw Error("expected a number or a numeric string");
-        }
-
-        throw Error("not a 64-bit integer");
-    }
-
-    /// <summary>uint32 / fixed32: a JSON number or a decimal string.</summary>
-    private readonly uint ReadUInt32()
-    {
-        if (Token == JsonTokenType.Number)
-        {
-            if (_reader.TryGetUInt32(out var value))
-            {
-                return value;
-            }
-
-            if (_reader.TryGetDecimal(out var d) && IsIntegral(d, 0m, uint.MaxValue))
-            {
-                return (uint)d;
-            }
-        }
-        else if (Token == JsonTokenType.String)
-        {
-            var text = StringBytes();
-            if (uint.TryParse(text, NumberStyles.None, Invariant, out var value))
-            {
-                return value;
-            }
-
-            if (decimal.TryParse(text, NumberStyles.Float, Invariant, out var d) && IsIntegral(d, 0m, uint.MaxValue))
-            {
-                return (uint)d;
-            }
-        }
-        else
-        {
-            throw Error("expected a number or a numeric string");
-        }
-
-        throw Error("not an unsigned 32-bit integer");
-    }
+    /// <summary>"not an unsigned 64-bit integer", "not a 64-bit integer", ...</summary>
+    private static string NotAn<T>()
+        where T : IBinaryInteger<T>, IMinMaxValue<T> =>
+        $"not {(T.IsNegative(T.MinValue) ? "a" : "an unsigned")} {T.Zero.GetByteCount() * 8}-bit integer";
 
     /// <summary>double: a JSON number, or a string holding a number, <c>NaN</c>, <c>Infinity</c> or <c>-Infinity</c>.</summary>
     private readonly double ReadDouble()
@@ -299,9 +227,6 @@ internal ref partial struct OtlpJsonParser
 
         return UnsafeByteOperations.UnsafeWrap(decoded.AsMemory(0, written));
     }
-
-    private static bool IsIntegral(decimal value, decimal min, decimal max) =>
-        value >= min && value <= max && value == decimal.Truncate(value);
 
     private static string Excerpt(ReadOnlySpan<byte> text) =>
         Encoding.UTF8.GetString(text.Length <= 64 ? text : text[..64]);

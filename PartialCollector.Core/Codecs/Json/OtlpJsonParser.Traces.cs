@@ -125,7 +125,7 @@ internal ref partial struct OtlpJsonParser
                     span.ParentSpanId = ReadId(SpanIdLength, zeroIsAbsent: true);
                     break;
                 case JsonField.Flags:
-                    span.Flags = ReadUInt32();
+                    span.Flags = ReadInteger<uint>();
                     break;
                 case JsonField.Name:
                     span.Name = ReadString();
@@ -134,16 +134,16 @@ internal ref partial struct OtlpJsonParser
                     span.Kind = ReadEnum<Span.Types.SpanKind>();
                     break;
                 case JsonField.StartTimeUnixNano:
-                    span.StartTimeUnixNano = ReadUInt64();
+                    span.StartTimeUnixNano = ReadInteger<ulong>();
                     break;
                 case JsonField.EndTimeUnixNano:
-                    span.EndTimeUnixNano = ReadUInt64();
+                    span.EndTimeUnixNano = ReadInteger<ulong>();
                     break;
                 case JsonField.Attributes:
                     ReadKeyValues(span.Attributes);
                     break;
                 case JsonField.DroppedAttributesCount:
-                    span.DroppedAttributesCount = ReadUInt32();
+                    span.DroppedAttributesCount = ReadInteger<uint>();
                     break;
                 case JsonField.Events:
                     BeginArray();
@@ -157,7 +157,7 @@ internal ref partial struct OtlpJsonParser
 
                     break;
                 case JsonField.DroppedEventsCount:
-                    span.DroppedEventsCount = ReadUInt32();
+                    span.DroppedEventsCount = ReadInteger<uint>();
                     break;
                 case JsonField.Links:
                     BeginArray();
@@ -171,7 +171,7 @@ internal ref partial struct OtlpJsonParser
 
                     break;
                 case JsonField.DroppedLinksCount:
-                    span.DroppedLinksCount = ReadUInt32();
+                    span.DroppedLinksCount = ReadInteger<uint>();
                     break;
                 case JsonField.Status:
                     span.Status = ReadStatus();
@@ -194,7 +194,7 @@ internal ref partial struct OtlpJsonParser
             switch (field)
             {
                 case JsonField.TimeUnixNano:
-                    spanEvent.TimeUnixNano = ReadUInt64();
+                    spanEvent.TimeUnixNano = ReadInteger<ulong>();
                     break;
                 case JsonField.Name:
                     spanEvent.Name = ReadString();
@@ -203,7 +203,7 @@ internal ref partial struct OtlpJsonParser
                     ReadKeyValues(spanEvent.Attributes);
                     break;
                 case JsonField.DroppedAttributesCount:
-                    spanEvent.DroppedAttributesCount = ReadUInt32();
+                    spanEvent.DroppedAttributesCount = ReadInteger<uint>();
                     break;
                 default:
                     SkipValue();
@@ -235,10 +235,10 @@ internal ref partial struct OtlpJsonParser
                     ReadKeyValues(link.Attributes);
                     break;
                 case JsonField.DroppedAttributesCount:
-                    link.DroppedAttributesCount = ReadUInt32();
+                    link.DroppedAttributesCount = ReadInteger<uint>();
                     break;
                 case JsonField.Flags:
-                    link.Flags = ReadUInt32();
+                    link.Flags = ReadInteger<uint>();
                     break;
                 default:
                     SkipValue();
