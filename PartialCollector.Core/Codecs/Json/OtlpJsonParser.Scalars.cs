@@ -24,41 +24,24 @@ internal ref partial struct OtlpJsonParser
         return unescaped.AsSpan(0, _reader.CopyString(unescaped));
     }
 
-    private readonly string ReadString()
+    /// <summary>The current token must be a string: its <see cref="StringBytes()"/>, else the error <paramref name="orElse"/>.</summary>
+    private readonly ReadOnlySpan<byte> StringBytes(string orElse) =>
+        Token == JsonTokenType.String ? StringBytes() : throw Error(orElse);
+
+    private readonly string ReadString() =>
+        Token != JsonTokenType.String ? throw Error("expected a string")
+        : _reader.ValueSpan.IsEmpty ? string.Empty
+        : _reader.GetString()!;
+
+    private readonly bool ReadBool() => Token switch
     {
-        if (Token != JsonTokenType.String)
-        {
-            throw Error("expected a string");
-        }
-
-        return _reader.ValueSpan.IsEmpty ? string.Empty : _reader.GetString()!;
-    }
-
-    private readonly bool ReadBool()
-    {
-        switch (Token)
-        {
-            case JsonTokenType.True:
-                return true;
-            case JsonTokenType.False:
-                return false;
-            case JsonTokenType.String:
-                var text = StringBytes();
-                if (text.SequenceEqual("true"u8))
-                {
-                    return true;
-                }
-
-                if (text.SequenceEqual("false"u8))
-                {
-                    return false;
-                }
-
-                throw Error("not a boolean");
-            default:
-                throw Error("expected true or false");
-        }
-    }
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        JsonTokenType.String when StringBytes().SequenceEqual("true"u8) => true,
+        JsonTokenType.String when StringBytes().SequenceEqual("false"u8) => false,
+        JsonTokenType.String => throw Error("not a boolean"),
+        _ => throw Error("expected true or false"),
+    };
 
     /// <summary>
     /// An integer field (uint64 / fixed64, int64, uint32 / fixed32): a JSON number or a decimal string. Integral
@@ -95,45 +78,20 @@ internal ref partial struct OtlpJsonParser
         where T : IBinaryInteger<T>, IMinMaxValue<T> =>
         $"not {(T.IsNegative(T.MinValue) ? "a" : "an unsigned")} {T.Zero.GetByteCount() * 8}-bit integer";
 
-    /// <summary>double: a JSON number, or a string holding a number, <c>NaN</c>, <c>Infinity</c> or <c>-Infinity</c>.</summary>
+    /// <summary>
+    /// double: a JSON number, or a string holding a number or protobuf JSON's <c>NaN</c>, <c>Infinity</c>,
+    /// <c>-Infinity</c> (the invariant culture's names for them, so double.TryParse reads them as such).
+    /// </summary>
     private readonly double ReadDouble()
     {
-        if (Token == JsonTokenType.Number)
+        double value;
+        var parsed = Token switch
         {
-            if (_reader.TryGetDouble(out var value))
-            {
-                return value;
-            }
-        }
-        else if (Token == JsonTokenType.String)
-        {
-            var text = StringBytes();
-            if (text.SequenceEqual("NaN"u8))
-            {
-                return double.NaN;
-            }
-
-            if (text.SequenceEqual("Infinity"u8))
-            {
-                return double.PositiveInfinity;
-            }
-
-            if (text.SequenceEqual("-Infinity"u8))
-            {
-                return double.NegativeInfinity;
-            }
-
-            if (double.TryParse(text, NumberStyles.Float, Invariant, out var value))
-            {
-                return value;
-            }
-        }
-        else
-        {
-            throw Error("expected a number or a numeric string");
-        }
-
-        throw Error("not a double");
+            JsonTokenType.Number => _reader.TryGetDouble(out value),
+            JsonTokenType.String => double.TryParse(StringBytes(), NumberStyles.Float, Invariant, out value),
+            _ => throw Error("expected a number or a numeric string"),
+        };
+        return parsed ? value : throw Error("not a double");
     }
 
     /// <summary>An enum as a number, a numeric string, or a value name.</summary>
@@ -179,12 +137,7 @@ internal ref partial struct OtlpJsonParser
     /// </summary>
     private readonly ByteString ReadId(int length, bool zeroIsAbsent = false)
     {
-        if (Token != JsonTokenType.String)
-        {
-            throw Error("expected a hex or base64 string");
-        }
-
-        var text = StringBytes();
+        var text = StringBytes(orElse: "expected a hex or base64 string");
         if (text.IsEmpty)
         {
             return ByteString.Empty;
@@ -208,12 +161,7 @@ internal ref partial struct OtlpJsonParser
     /// <summary>A bytes field: base64, standard or URL-safe, padding optional.</summary>
     private readonly ByteString ReadBytes()
     {
-        if (Token != JsonTokenType.String)
-        {
-            throw Error("expected a base64 string");
-        }
-
-        var text = StringBytes();
+        var text = StringBytes(orElse: "expected a base64 string");
         if (text.IsEmpty)
         {
             return ByteString.Empty;
