@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Google.Protobuf.Collections;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
@@ -49,60 +48,23 @@ internal ref partial struct OtlpJsonParser
         return value;
     }
 
+    /// <summary><c>{"values": [...]}</c>; a null element keeps its place as an empty value.</summary>
     private ArrayValue ReadArrayValue()
     {
-        BeginObject();
         var array = new ArrayValue();
-        while (NextField(out var field))
-        {
-            if (field != JsonField.Values)
-            {
-                SkipValue();
-                continue;
-            }
-
-            BeginArray();
-            for (var i = 0; NextElement(i); i++)
-            {
-                // A null element keeps its place as an empty value.
-                array.Values.Add(Token == JsonTokenType.Null ? new AnyValue() : ReadAnyValue());
-            }
-        }
-
+        ReadArrayOnlyObject(JsonField.Values, array.Values, static (ref p) => p.ReadAnyValue(), nullIsEmpty: true);
         return array;
     }
 
     private KeyValueList ReadKeyValueList()
     {
-        BeginObject();
         var list = new KeyValueList();
-        while (NextField(out var field))
-        {
-            if (field == JsonField.Values)
-            {
-                ReadKeyValues(list.Values);
-            }
-            else
-            {
-                SkipValue();
-            }
-        }
-
+        ReadArrayOnlyObject(JsonField.Values, list.Values, static (ref p) => p.ReadKeyValue());
         return list;
     }
 
     /// <summary>An array of <c>{"key": ..., "value": {...}}</c> into <paramref name="target"/>.</summary>
-    private void ReadKeyValues(RepeatedField<KeyValue> target)
-    {
-        BeginArray();
-        for (var i = 0; NextElement(i); i++)
-        {
-            if (Token != JsonTokenType.Null)
-            {
-                target.Add(ReadKeyValue());
-            }
-        }
-    }
+    private void ReadKeyValues(RepeatedField<KeyValue> target) => ReadArray(target, static (ref p) => p.ReadKeyValue());
 
     private KeyValue ReadKeyValue()
     {

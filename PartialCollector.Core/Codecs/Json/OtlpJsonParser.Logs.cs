@@ -1,4 +1,3 @@
-using System.Text.Json;
 using OpenTelemetry.Proto.Collector.Logs.V1;
 using OpenTelemetry.Proto.Logs.V1;
 
@@ -10,26 +9,8 @@ internal ref partial struct OtlpJsonParser
     public ExportLogsServiceRequest ReadExportLogsRequest()
     {
         BeginDocument();
-        BeginObject();
         var request = new ExportLogsServiceRequest();
-        while (NextField(out var field))
-        {
-            if (field != JsonField.ResourceLogs)
-            {
-                SkipValue();
-                continue;
-            }
-
-            BeginArray();
-            for (var i = 0; NextElement(i); i++)
-            {
-                if (Token != JsonTokenType.Null)
-                {
-                    request.ResourceLogs.Add(ReadResourceLogs());
-                }
-            }
-        }
-
+        ReadArrayOnlyObject(JsonField.ResourceLogs, request.ResourceLogs, static (ref p) => p.ReadResourceLogs());
         EndDocument();
         return request;
     }
@@ -46,15 +27,7 @@ internal ref partial struct OtlpJsonParser
                     resourceLogs.Resource = ReadResource();
                     break;
                 case JsonField.ScopeLogs:
-                    BeginArray();
-                    for (var i = 0; NextElement(i); i++)
-                    {
-                        if (Token != JsonTokenType.Null)
-                        {
-                            resourceLogs.ScopeLogs.Add(ReadScopeLogs());
-                        }
-                    }
-
+                    ReadArray(resourceLogs.ScopeLogs, static (ref p) => p.ReadScopeLogs());
                     break;
                 case JsonField.SchemaUrl:
                     resourceLogs.SchemaUrl = ReadString();
@@ -80,15 +53,7 @@ internal ref partial struct OtlpJsonParser
                     scopeLogs.Scope = ReadScope();
                     break;
                 case JsonField.LogRecords:
-                    BeginArray();
-                    for (var i = 0; NextElement(i); i++)
-                    {
-                        if (Token != JsonTokenType.Null)
-                        {
-                            scopeLogs.LogRecords.Add(ReadLogRecord());
-                        }
-                    }
-
+                    ReadArray(scopeLogs.LogRecords, static (ref p) => p.ReadLogRecord());
                     break;
                 case JsonField.SchemaUrl:
                     scopeLogs.SchemaUrl = ReadString();

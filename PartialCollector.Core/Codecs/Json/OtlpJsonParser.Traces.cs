@@ -1,4 +1,3 @@
-using System.Text.Json;
 using OpenTelemetry.Proto.Trace.V1;
 
 namespace PartialCollector.Core.Codecs.Json;
@@ -12,26 +11,8 @@ internal ref partial struct OtlpJsonParser
     public TracesData ReadTracesData()
     {
         BeginDocument();
-        BeginObject();
         var data = new TracesData();
-        while (NextField(out var field))
-        {
-            if (field != JsonField.ResourceSpans)
-            {
-                SkipValue();
-                continue;
-            }
-
-            BeginArray();
-            for (var i = 0; NextElement(i); i++)
-            {
-                if (Token != JsonTokenType.Null)
-                {
-                    data.ResourceSpans.Add(ReadResourceSpans());
-                }
-            }
-        }
-
+        ReadArrayOnlyObject(JsonField.ResourceSpans, data.ResourceSpans, static (ref p) => p.ReadResourceSpans());
         EndDocument();
         return data;
     }
@@ -48,15 +29,7 @@ internal ref partial struct OtlpJsonParser
                     resourceSpans.Resource = ReadResource();
                     break;
                 case JsonField.ScopeSpans:
-                    BeginArray();
-                    for (var i = 0; NextElement(i); i++)
-                    {
-                        if (Token != JsonTokenType.Null)
-                        {
-                            resourceSpans.ScopeSpans.Add(ReadScopeSpans());
-                        }
-                    }
-
+                    ReadArray(resourceSpans.ScopeSpans, static (ref p) => p.ReadScopeSpans());
                     break;
                 case JsonField.SchemaUrl:
                     resourceSpans.SchemaUrl = ReadString();
@@ -82,15 +55,7 @@ internal ref partial struct OtlpJsonParser
                     scopeSpans.Scope = ReadScope();
                     break;
                 case JsonField.Spans:
-                    BeginArray();
-                    for (var i = 0; NextElement(i); i++)
-                    {
-                        if (Token != JsonTokenType.Null)
-                        {
-                            scopeSpans.Spans.Add(ReadSpan());
-                        }
-                    }
-
+                    ReadArray(scopeSpans.Spans, static (ref p) => p.ReadSpan());
                     break;
                 case JsonField.SchemaUrl:
                     scopeSpans.SchemaUrl = ReadString();
@@ -146,29 +111,13 @@ internal ref partial struct OtlpJsonParser
                     span.DroppedAttributesCount = ReadInteger<uint>();
                     break;
                 case JsonField.Events:
-                    BeginArray();
-                    for (var i = 0; NextElement(i); i++)
-                    {
-                        if (Token != JsonTokenType.Null)
-                        {
-                            span.Events.Add(ReadEvent());
-                        }
-                    }
-
+                    ReadArray(span.Events, static (ref p) => p.ReadEvent());
                     break;
                 case JsonField.DroppedEventsCount:
                     span.DroppedEventsCount = ReadInteger<uint>();
                     break;
                 case JsonField.Links:
-                    BeginArray();
-                    for (var i = 0; NextElement(i); i++)
-                    {
-                        if (Token != JsonTokenType.Null)
-                        {
-                            span.Links.Add(ReadLink());
-                        }
-                    }
-
+                    ReadArray(span.Links, static (ref p) => p.ReadLink());
                     break;
                 case JsonField.DroppedLinksCount:
                     span.DroppedLinksCount = ReadInteger<uint>();
