@@ -18,30 +18,14 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.StringValue:
-                    value.StringValue = ReadString();
-                    break;
-                case JsonField.BoolValue:
-                    value.BoolValue = ReadBool();
-                    break;
-                case JsonField.IntValue:
-                    value.IntValue = ReadInteger<long>();
-                    break;
-                case JsonField.DoubleValue:
-                    value.DoubleValue = ReadDouble();
-                    break;
-                case JsonField.ArrayValue:
-                    value.ArrayValue = ReadArrayValue();
-                    break;
-                case JsonField.KvlistValue:
-                    value.KvlistValue = ReadKeyValueList();
-                    break;
-                case JsonField.BytesValue:
-                    value.BytesValue = ReadBytes();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.StringValue: value.StringValue = ReadString(); break;
+                case JsonField.BoolValue: value.BoolValue = ReadBool(); break;
+                case JsonField.IntValue: value.IntValue = ReadInteger<long>(); break;
+                case JsonField.DoubleValue: value.DoubleValue = ReadDouble(); break;
+                case JsonField.ArrayValue: value.ArrayValue = ReadArrayValue(); break;
+                case JsonField.KvlistValue: value.KvlistValue = ReadKeyValueList(); break;
+                case JsonField.BytesValue: value.BytesValue = ReadBytes(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -74,15 +58,9 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Key:
-                    keyValue.Key = ReadString();
-                    break;
-                case JsonField.Value:
-                    keyValue.Value = ReadAnyValue();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Key: keyValue.Key = ReadString(); break;
+                case JsonField.Value: keyValue.Value = ReadAnyValue(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -97,15 +75,9 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Attributes:
-                    ReadKeyValues(resource.Attributes);
-                    break;
-                case JsonField.DroppedAttributesCount:
-                    resource.DroppedAttributesCount = ReadInteger<uint>();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Attributes: ReadKeyValues(resource.Attributes); break;
+                case JsonField.DroppedAttributesCount: resource.DroppedAttributesCount = ReadInteger<uint>(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -120,21 +92,11 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Name:
-                    scope.Name = ReadString();
-                    break;
-                case JsonField.Version:
-                    scope.Version = ReadString();
-                    break;
-                case JsonField.Attributes:
-                    ReadKeyValues(scope.Attributes);
-                    break;
-                case JsonField.DroppedAttributesCount:
-                    scope.DroppedAttributesCount = ReadInteger<uint>();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Name: scope.Name = ReadString(); break;
+                case JsonField.Version: scope.Version = ReadString(); break;
+                case JsonField.Attributes: ReadKeyValues(scope.Attributes); break;
+                case JsonField.DroppedAttributesCount: scope.DroppedAttributesCount = ReadInteger<uint>(); break;
+                default: SkipValue(); break;
             }
         }
 

@@ -23,18 +23,10 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Resource:
-                    resourceLogs.Resource = ReadResource();
-                    break;
-                case JsonField.ScopeLogs:
-                    ReadArray(resourceLogs.ScopeLogs, static (ref p) => p.ReadScopeLogs());
-                    break;
-                case JsonField.SchemaUrl:
-                    resourceLogs.SchemaUrl = ReadString();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Resource: resourceLogs.Resource = ReadResource(); break;
+                case JsonField.ScopeLogs: ReadArray(resourceLogs.ScopeLogs, static (ref p) => p.ReadScopeLogs()); break;
+                case JsonField.SchemaUrl: resourceLogs.SchemaUrl = ReadString(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -49,18 +41,10 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Scope:
-                    scopeLogs.Scope = ReadScope();
-                    break;
-                case JsonField.LogRecords:
-                    ReadArray(scopeLogs.LogRecords, static (ref p) => p.ReadLogRecord());
-                    break;
-                case JsonField.SchemaUrl:
-                    scopeLogs.SchemaUrl = ReadString();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Scope: scopeLogs.Scope = ReadScope(); break;
+                case JsonField.LogRecords: ReadArray(scopeLogs.LogRecords, static (ref p) => p.ReadLogRecord()); break;
+                case JsonField.SchemaUrl: scopeLogs.SchemaUrl = ReadString(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -75,42 +59,18 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.TimeUnixNano:
-                    record.TimeUnixNano = ReadInteger<ulong>();
-                    break;
-                case JsonField.ObservedTimeUnixNano:
-                    record.ObservedTimeUnixNano = ReadInteger<ulong>();
-                    break;
-                case JsonField.SeverityNumber:
-                    record.SeverityNumber = ReadEnum<SeverityNumber>();
-                    break;
-                case JsonField.SeverityText:
-                    record.SeverityText = ReadString();
-                    break;
-                case JsonField.Body:
-                    record.Body = ReadAnyValue();
-                    break;
-                case JsonField.Attributes:
-                    ReadKeyValues(record.Attributes);
-                    break;
-                case JsonField.DroppedAttributesCount:
-                    record.DroppedAttributesCount = ReadInteger<uint>();
-                    break;
-                case JsonField.Flags:
-                    record.Flags = ReadInteger<uint>();
-                    break;
-                case JsonField.TraceId:
-                    record.TraceId = ReadId(TraceIdLength);
-                    break;
-                case JsonField.SpanId:
-                    record.SpanId = ReadId(SpanIdLength);
-                    break;
-                case JsonField.EventName:
-                    record.EventName = ReadString();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.TimeUnixNano: record.TimeUnixNano = ReadInteger<ulong>(); break;
+                case JsonField.ObservedTimeUnixNano: record.ObservedTimeUnixNano = ReadInteger<ulong>(); break;
+                case JsonField.SeverityNumber: record.SeverityNumber = ReadEnum<SeverityNumber>(); break;
+                case JsonField.SeverityText: record.SeverityText = ReadString(); break;
+                case JsonField.Body: record.Body = ReadAnyValue(); break;
+                case JsonField.Attributes: ReadKeyValues(record.Attributes); break;
+                case JsonField.DroppedAttributesCount: record.DroppedAttributesCount = ReadInteger<uint>(); break;
+                case JsonField.Flags: record.Flags = ReadInteger<uint>(); break;
+                case JsonField.TraceId: record.TraceId = ReadId(TraceIdLength); break;
+                case JsonField.SpanId: record.SpanId = ReadId(SpanIdLength); break;
+                case JsonField.EventName: record.EventName = ReadString(); break;
+                default: SkipValue(); break;
             }
         }
 

@@ -181,18 +181,10 @@ public static partial class OtlpJsonWriter
     {
         switch (value.ValueCase)
         {
-            case AnyValue.ValueOneofCase.StringValue:
-                w.WriteString("stringValue"u8, value.StringValue);
-                break;
-            case AnyValue.ValueOneofCase.BoolValue:
-                w.WriteBoolean("boolValue"u8, value.BoolValue);
-                break;
-            case AnyValue.ValueOneofCase.IntValue:
-                WriteInt64(w, "intValue"u8, value.IntValue);
-                break;
-            case AnyValue.ValueOneofCase.DoubleValue:
-                WriteDouble(w, "doubleValue"u8, value.DoubleValue);
-                break;
+            case AnyValue.ValueOneofCase.StringValue: w.WriteString("stringValue"u8, value.StringValue); break;
+            case AnyValue.ValueOneofCase.BoolValue: w.WriteBoolean("boolValue"u8, value.BoolValue); break;
+            case AnyValue.ValueOneofCase.IntValue: WriteInt64(w, "intValue"u8, value.IntValue); break;
+            case AnyValue.ValueOneofCase.DoubleValue: WriteDouble(w, "doubleValue"u8, value.DoubleValue); break;
             case AnyValue.ValueOneofCase.ArrayValue:
                 WriteMessage(w, "arrayValue"u8, value.ArrayValue, static (w, array) =>
                     WriteMessages(w, "values"u8, array.Values, WriteAnyValueFields));
@@ -201,9 +193,7 @@ public static partial class OtlpJsonWriter
                 WriteMessage(w, "kvlistValue"u8, value.KvlistValue, static (w, list) =>
                     WriteMessages(w, "values"u8, list.Values, WriteKeyValueFields));
                 break;
-            case AnyValue.ValueOneofCase.BytesValue:
-                w.WriteBase64String("bytesValue"u8, value.BytesValue.Span);
-                break;
+            case AnyValue.ValueOneofCase.BytesValue: w.WriteBase64String("bytesValue"u8, value.BytesValue.Span); break;
         }
     }
 }
