@@ -1,105 +1,49 @@
+using System.Text;
+
 namespace PartialCollector.Core.Codecs.Json;
 
-internal enum OtlpEnum
-{
-    SpanKind,
-    StatusCode,
-    SeverityNumber,
-}
-
 /// <summary>
-/// Enum values by name: the protobuf names (<c>SPAN_KIND_SERVER</c>, <c>STATUS_CODE_ERROR</c>,
-/// <c>SEVERITY_NUMBER_INFO</c>), case-insensitively, with or without the type prefix
-/// (so .NET's <c>Server</c> / <c>Error</c> also match).
+/// The values of an OTLP enum (span kind, status code, severity number) by name, case-insensitively: the
+/// protobuf name (<c>SPAN_KIND_SERVER</c>) or the name without the type prefix (<c>SERVER</c>, so .NET's
+/// <c>Server</c> too). The names come from the generated C# enum: protobuf's C# generator drops exactly that
+/// prefix (the enum's own name in UPPER_SNAKE_CASE) from each value, so prefix + member name is the protobuf name.
 /// </summary>
-internal static class EnumNames
+internal static class EnumNames<TEnum>
+    where TEnum : struct, Enum
 {
-    private const int MaxNameLength = 40;
+    /// <summary>The type in words, for error messages: "span kind".</summary>
+    public static readonly string Description = Words(typeof(TEnum).Name, ' ');
 
-    /// <returns>The enum number, or -1 when the name is not known.</returns>
-    public static int Lookup(OtlpEnum type, ReadOnlySpan<byte> utf8Name)
+    /// <summary>Both spellings of every value, lowercase: "server" and "span_kind_server".</summary>
+    private static readonly NameTable<TEnum> ByFoldedName = new(
+        from member in Enum.GetNames<TEnum>()
+        let name = member.ToLowerInvariant()
+        let value = Enum.Parse<TEnum>(member)
+        from spelling in new[] { name, Words(typeof(TEnum).Name, '_') + "_" + name }
+        select (spelling, value));
+
+    public static bool TryLookup(ReadOnlySpan<byte> utf8Name, out TEnum value)
     {
-        if (utf8Name.Length > MaxNameLength)
-        {
-            return -1;
-        }
-
-        Span<char> buffer = stackalloc char[MaxNameLength];
-        for (var i = 0; i < utf8Name.Length; i++)
-        {
-            var b = utf8Name[i];
-            if (b >= 0x80)
-            {
-                return -1;
-            }
-
-            buffer[i] = (char)(b is >= (byte)'a' and <= (byte)'z' ? b & ~0x20 : b);
-        }
-
-        ReadOnlySpan<char> name = buffer[..utf8Name.Length];
-        return type switch
-        {
-            OtlpEnum.SpanKind => SpanKind(StripPrefix(name, "SPAN_KIND_")),
-            OtlpEnum.StatusCode => StatusCode(StripPrefix(name, "STATUS_CODE_")),
-            OtlpEnum.SeverityNumber => SeverityNumber(StripPrefix(name, "SEVERITY_NUMBER_")),
-            _ => -1,
-        };
+        Span<byte> folded = stackalloc byte[NameTable<TEnum>.MaxNameLength];
+        var length = AsciiNames.Fold(utf8Name, folded, dropUnderscores: false);
+        value = default;
+        return length >= 0 && ByFoldedName.TryFind(folded[..length], out value);
     }
 
-    public static string Describe(OtlpEnum type) => type switch
+    /// <summary>"SpanKind" as lowercase words: "span kind" or "span_kind".</summary>
+    private static string Words(string pascalCase, char separator)
     {
-        OtlpEnum.SpanKind => "span kind",
-        OtlpEnum.StatusCode => "status code",
-        _ => "severity number",
-    };
-
-    private static ReadOnlySpan<char> StripPrefix(ReadOnlySpan<char> name, string prefix) =>
-        name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
-
-    private static int SpanKind(ReadOnlySpan<char> name) => name switch
-    {
-        "UNSPECIFIED" => 0,
-        "INTERNAL" => 1,
-        "SERVER" => 2,
-        "CLIENT" => 3,
-        "PRODUCER" => 4,
-        "CONSUMER" => 5,
-        _ => -1,
-    };
-
-    private static int StatusCode(ReadOnlySpan<char> name) => name switch
-    {
-        "UNSET" => 0,
-        "OK" => 1,
-        "ERROR" => 2,
-        _ => -1,
-    };
-
-    /// <summary>TRACE=1, TRACE2..4=2..4, DEBUG=5, ... FATAL4=24.</summary>
-    private static int SeverityNumber(ReadOnlySpan<char> name)
-    {
-        if (name.SequenceEqual("UNSPECIFIED"))
+        var words = new StringBuilder(pascalCase.Length + 4);
+        foreach (var c in pascalCase)
         {
-            return 0;
+            if (char.IsAsciiLetterUpper(c) && words.Length > 0)
+            {
+                words.Append(separator);
+            }
+
+            words.Append(char.ToLowerInvariant(c));
         }
 
-        var step = 0;
-        if (name.Length > 0 && name[^1] is >= '2' and <= '4')
-        {
-            step = name[^1] - '1';
-            name = name[..^1];
-        }
-
-        var level = name switch
-        {
-            "TRACE" => 1,
-            "DEBUG" => 5,
-            "INFO" => 9,
-            "WARN" => 13,
-            "ERROR" => 17,
-            "FATAL" => 21,
-            _ => -1,
-        };
-        return level < 0 ? -1 : level + step;
+        return words.ToString();
     }
 }

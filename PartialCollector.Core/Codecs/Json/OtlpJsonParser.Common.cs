@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Google.Protobuf.Collections;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
@@ -19,90 +18,37 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.StringValue:
-                    value.StringValue = ReadString();
-                    break;
-                case JsonField.BoolValue:
-                    value.BoolValue = ReadBool();
-                    break;
-                case JsonField.IntValue:
-                    value.IntValue = ReadInt64();
-                    break;
-                case JsonField.DoubleValue:
-                    value.DoubleValue = ReadDouble();
-                    break;
-                case JsonField.ArrayValue:
-                    value.ArrayValue = ReadArrayValue();
-                    break;
-                case JsonField.KvlistValue:
-                    value.KvlistValue = ReadKeyValueList();
-                    break;
-                case JsonField.BytesValue:
-                    value.BytesValue = ReadBytes();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.StringValue: value.StringValue = ReadString(); break;
+                case JsonField.BoolValue: value.BoolValue = ReadBool(); break;
+                case JsonField.IntValue: value.IntValue = ReadInteger<long>(); break;
+                case JsonField.DoubleValue: value.DoubleValue = ReadDouble(); break;
+                case JsonField.ArrayValue: value.ArrayValue = ReadArrayValue(); break;
+                case JsonField.KvlistValue: value.KvlistValue = ReadKeyValueList(); break;
+                case JsonField.BytesValue: value.BytesValue = ReadBytes(); break;
+                default: SkipValue(); break;
             }
         }
 
         return value;
     }
 
+    /// <summary><c>{"values": [...]}</c>; a null element keeps its place as an empty value.</summary>
     private ArrayValue ReadArrayValue()
     {
-        BeginObject();
         var array = new ArrayValue();
-        while (NextField(out var field))
-        {
-            if (field != JsonField.Values)
-            {
-                SkipValue();
-                continue;
-            }
-
-            BeginArray();
-            for (var i = 0; NextElement(i); i++)
-            {
-                // A null element keeps its place as an empty value.
-                array.Values.Add(Token == JsonTokenType.Null ? new AnyValue() : ReadAnyValue());
-            }
-        }
-
+        ReadArrayOnlyObject(JsonField.Values, array.Values, static (ref p) => p.ReadAnyValue(), nullIsEmpty: true);
         return array;
     }
 
     private KeyValueList ReadKeyValueList()
     {
-        BeginObject();
         var list = new KeyValueList();
-        while (NextField(out var field))
-        {
-            if (field == JsonField.Values)
-            {
-                ReadKeyValues(list.Values);
-            }
-            else
-            {
-                SkipValue();
-            }
-        }
-
+        ReadArrayOnlyObject(JsonField.Values, list.Values, static (ref p) => p.ReadKeyValue());
         return list;
     }
 
     /// <summary>An array of <c>{"key": ..., "value": {...}}</c> into <paramref name="target"/>.</summary>
-    private void ReadKeyValues(RepeatedField<KeyValue> target)
-    {
-        BeginArray();
-        for (var i = 0; NextElement(i); i++)
-        {
-            if (Token != JsonTokenType.Null)
-            {
-                target.Add(ReadKeyValue());
-            }
-        }
-    }
+    private void ReadKeyValues(RepeatedField<KeyValue> target) => ReadArray(target, static (ref p) => p.ReadKeyValue());
 
     private KeyValue ReadKeyValue()
     {
@@ -112,15 +58,9 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Key:
-                    keyValue.Key = ReadString();
-                    break;
-                case JsonField.Value:
-                    keyValue.Value = ReadAnyValue();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Key: keyValue.Key = ReadString(); break;
+                case JsonField.Value: keyValue.Value = ReadAnyValue(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -135,15 +75,9 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Attributes:
-                    ReadKeyValues(resource.Attributes);
-                    break;
-                case JsonField.DroppedAttributesCount:
-                    resource.DroppedAttributesCount = ReadUInt32();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Attributes: ReadKeyValues(resource.Attributes); break;
+                case JsonField.DroppedAttributesCount: resource.DroppedAttributesCount = ReadInteger<uint>(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -158,21 +92,11 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Name:
-                    scope.Name = ReadString();
-                    break;
-                case JsonField.Version:
-                    scope.Version = ReadString();
-                    break;
-                case JsonField.Attributes:
-                    ReadKeyValues(scope.Attributes);
-                    break;
-                case JsonField.DroppedAttributesCount:
-                    scope.DroppedAttributesCount = ReadUInt32();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Name: scope.Name = ReadString(); break;
+                case JsonField.Version: scope.Version = ReadString(); break;
+                case JsonField.Attributes: ReadKeyValues(scope.Attributes); break;
+                case JsonField.DroppedAttributesCount: scope.DroppedAttributesCount = ReadInteger<uint>(); break;
+                default: SkipValue(); break;
             }
         }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using OpenTelemetry.Proto.Collector.Logs.V1;
 using OpenTelemetry.Proto.Logs.V1;
 
@@ -10,26 +9,8 @@ internal ref partial struct OtlpJsonParser
     public ExportLogsServiceRequest ReadExportLogsRequest()
     {
         BeginDocument();
-        BeginObject();
         var request = new ExportLogsServiceRequest();
-        while (NextField(out var field))
-        {
-            if (field != JsonField.ResourceLogs)
-            {
-                SkipValue();
-                continue;
-            }
-
-            BeginArray();
-            for (var i = 0; NextElement(i); i++)
-            {
-                if (Token != JsonTokenType.Null)
-                {
-                    request.ResourceLogs.Add(ReadResourceLogs());
-                }
-            }
-        }
-
+        ReadArrayOnlyObject(JsonField.ResourceLogs, request.ResourceLogs, static (ref p) => p.ReadResourceLogs());
         EndDocument();
         return request;
     }
@@ -42,26 +23,10 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Resource:
-                    resourceLogs.Resource = ReadResource();
-                    break;
-                case JsonField.ScopeLogs:
-                    BeginArray();
-                    for (var i = 0; NextElement(i); i++)
-                    {
-                        if (Token != JsonTokenType.Null)
-                        {
-                            resourceLogs.ScopeLogs.Add(ReadScopeLogs());
-                        }
-                    }
-
-                    break;
-                case JsonField.SchemaUrl:
-                    resourceLogs.SchemaUrl = ReadString();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Resource: resourceLogs.Resource = ReadResource(); break;
+                case JsonField.ScopeLogs: ReadArray(resourceLogs.ScopeLogs, static (ref p) => p.ReadScopeLogs()); break;
+                case JsonField.SchemaUrl: resourceLogs.SchemaUrl = ReadString(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -76,26 +41,10 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Scope:
-                    scopeLogs.Scope = ReadScope();
-                    break;
-                case JsonField.LogRecords:
-                    BeginArray();
-                    for (var i = 0; NextElement(i); i++)
-                    {
-                        if (Token != JsonTokenType.Null)
-                        {
-                            scopeLogs.LogRecords.Add(ReadLogRecord());
-                        }
-                    }
-
-                    break;
-                case JsonField.SchemaUrl:
-                    scopeLogs.SchemaUrl = ReadString();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Scope: scopeLogs.Scope = ReadScope(); break;
+                case JsonField.LogRecords: ReadArray(scopeLogs.LogRecords, static (ref p) => p.ReadLogRecord()); break;
+                case JsonField.SchemaUrl: scopeLogs.SchemaUrl = ReadString(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -110,42 +59,18 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.TimeUnixNano:
-                    record.TimeUnixNano = ReadUInt64();
-                    break;
-                case JsonField.ObservedTimeUnixNano:
-                    record.ObservedTimeUnixNano = ReadUInt64();
-                    break;
-                case JsonField.SeverityNumber:
-                    record.SeverityNumber = (SeverityNumber)ReadEnum(OtlpEnum.SeverityNumber);
-                    break;
-                case JsonField.SeverityText:
-                    record.SeverityText = ReadString();
-                    break;
-                case JsonField.Body:
-                    record.Body = ReadAnyValue();
-                    break;
-                case JsonField.Attributes:
-                    ReadKeyValues(record.Attributes);
-                    break;
-                case JsonField.DroppedAttributesCount:
-                    record.DroppedAttributesCount = ReadUInt32();
-                    break;
-                case JsonField.Flags:
-                    record.Flags = ReadUInt32();
-                    break;
-                case JsonField.TraceId:
-                    record.TraceId = ReadId(TraceIdLength);
-                    break;
-                case JsonField.SpanId:
-                    record.SpanId = ReadId(SpanIdLength);
-                    break;
-                case JsonField.EventName:
-                    record.EventName = ReadString();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.TimeUnixNano: record.TimeUnixNano = ReadInteger<ulong>(); break;
+                case JsonField.ObservedTimeUnixNano: record.ObservedTimeUnixNano = ReadInteger<ulong>(); break;
+                case JsonField.SeverityNumber: record.SeverityNumber = ReadEnum<SeverityNumber>(); break;
+                case JsonField.SeverityText: record.SeverityText = ReadString(); break;
+                case JsonField.Body: record.Body = ReadAnyValue(); break;
+                case JsonField.Attributes: ReadKeyValues(record.Attributes); break;
+                case JsonField.DroppedAttributesCount: record.DroppedAttributesCount = ReadInteger<uint>(); break;
+                case JsonField.Flags: record.Flags = ReadInteger<uint>(); break;
+                case JsonField.TraceId: record.TraceId = ReadId(TraceIdLength); break;
+                case JsonField.SpanId: record.SpanId = ReadId(SpanIdLength); break;
+                case JsonField.EventName: record.EventName = ReadString(); break;
+                default: SkipValue(); break;
             }
         }
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
@@ -22,227 +24,110 @@ internal ref partial struct OtlpJsonParser
         return unescaped.AsSpan(0, _reader.CopyString(unescaped));
     }
 
-    private readonly string ReadString()
+    /// <summary>The current token must be a string: its <see cref="StringBytes()"/>, else the error <paramref name="orElse"/>.</summary>
+    private readonly ReadOnlySpan<byte> StringBytes(string orElse) =>
+        Token == JsonTokenType.String ? StringBytes() : throw Error(orElse);
+
+    private readonly string ReadString() =>
+        Token != JsonTokenType.String ? throw Error("expected a string")
+        : _reader.ValueSpan.IsEmpty ? string.Empty
+        : _reader.GetString()!;
+
+    private readonly bool ReadBool() => Token switch
     {
-        if (Token != JsonTokenType.String)
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        JsonTokenType.String when StringBytes().SequenceEqual("true"u8) => true,
+        JsonTokenType.String when StringBytes().SequenceEqual("false"u8) => false,
+        JsonTokenType.String => throw Error("not a boolean"),
+        _ => throw Error("expected true or false"),
+    };
+
+    /// <summary>
+    /// An integer field (uint64 / fixed64, int64, uint32 / fixed32): a JSON number or a decimal string. Integral
+    /// values in another notation (<c>1e3</c>, <c>"5.0"</c>) are accepted too, as protobuf's JSON parser does.
+    /// </summary>
+    private readonly T ReadInteger<T>()
+        where T : IBinaryInteger<T>, IMinMaxValue<T>
+    {
+        var text = Token switch
         {
-            throw Error("expected a string");
+            JsonTokenType.Number => _reader.ValueSpan,
+            JsonTokenType.String => StringBytes(),
+            _ => throw Error("expected a number or a numeric string"),
+        };
+        if (T.TryParse(text, NumberStyles.AllowLeadingSign, Invariant, out var value))
+        {
+            return value;
         }
 
-        return _reader.ValueSpan.IsEmpty ? string.Empty : _reader.GetString()!;
+        var isDecimal = Token == JsonTokenType.Number
+            ? _reader.TryGetDecimal(out var number)
+            : decimal.TryParse(text, NumberStyles.Float, Invariant, out number);
+        if (!isDecimal || number < decimal.CreateChecked(T.MinValue) || number > decimal.CreateChecked(T.MaxValue)
+            || number != decimal.Truncate(number))
+        {
+            throw Error(NotAn<T>());
+        }
+
+        return T.CreateChecked(number);
     }
 
-    private readonly bool ReadBool()
-    {
-        switch (Token)
-        {
-            case JsonTokenType.True:
-                return true;
-            case JsonTokenType.False:
-                return false;
-            case JsonTokenType.String:
-                var text = StringBytes();
-                if (text.SequenceEqual("true"u8))
-                {
-                    return true;
-                }
+    /// <summary>"not an unsigned 64-bit integer", "not a 64-bit integer", ...</summary>
+    private static string NotAn<T>()
+        where T : IBinaryInteger<T>, IMinMaxValue<T> =>
+        $"not {(T.IsNegative(T.MinValue) ? "a" : "an unsigned")} {T.Zero.GetByteCount() * 8}-bit integer";
 
-                if (text.SequenceEqual("false"u8))
-                {
-                    return false;
-                }
-
-                throw Error("not a boolean");
-            default:
-                throw Error("expected true or false");
-        }
-    }
-
-    /// <summary>fixed64 / uint64: a JSON number or a decimal string.</summary>
-    private readonly ulong ReadUInt64()
-    {
-        if (Token == JsonTokenType.Number)
-        {
-            if (_reader.TryGetUInt64(out var value))
-            {
-                return value;
-            }
-
-            if (_reader.TryGetDecimal(out var d) && IsIntegral(d, 0m, ulong.MaxValue))
-            {
-                return (ulong)d;
-            }
-        }
-        else if (Token == JsonTokenType.String)
-        {
-            var text = StringBytes();
-            if (ulong.TryParse(text, NumberStyles.None, Invariant, out var value))
-            {
-                return value;
-            }
-
-            if (decimal.TryParse(text, NumberStyles.Float, Invariant, out var d) && IsIntegral(d, 0m, ulong.MaxValue))
-            {
-                return (ulong)d;
-            }
-        }
-        else
-        {
-            throw Error("expected a number or a numeric string");
-        }
-
-        throw Error("not an unsigned 64-bit integer");
-    }
-
-    /// <summary>int64: a JSON number or a decimal string.</summary>
-    private readonly long ReadInt64()
-    {
-        if (Token == JsonTokenType.Number)
-        {
-            if (_reader.TryGetInt64(out var value))
-            {
-                return value;
-            }
-
-            if (_reader.TryGetDecimal(out var d) && IsIntegral(d, long.MinValue, long.MaxValue))
-            {
-                return (long)d;
-            }
-        }
-        else if (Token == JsonTokenType.String)
-        {
-            var text = StringBytes();
-            if (long.TryParse(text, NumberStyles.AllowLeadingSign, Invariant, out var value))
-            {
-                return value;
-            }
-
-            if (decimal.TryParse(text, NumberStyles.Float, Invariant, out var d) && IsIntegral(d, long.MinValue, long.MaxValue))
-            {
-                return (long)d;
-            }
-        }
-        else
-        {
-            throw Error("expected a number or a numeric string");
-        }
-
-        throw Error("not a 64-bit integer");
-    }
-
-    /// <summary>uint32 / fixed32: a JSON number or a decimal string.</summary>
-    private readonly uint ReadUInt32()
-    {
-        if (Token == JsonTokenType.Number)
-        {
-            if (_reader.TryGetUInt32(out var value))
-            {
-                return value;
-            }
-
-            if (_reader.TryGetDecimal(out var d) && IsIntegral(d, 0m, uint.MaxValue))
-            {
-                return (uint)d;
-            }
-        }
-        else if (Token == JsonTokenType.String)
-        {
-            var text = StringBytes();
-            if (uint.TryParse(text, NumberStyles.None, Invariant, out var value))
-            {
-                return value;
-            }
-
-            if (decimal.TryParse(text, NumberStyles.Float, Invariant, out var d) && IsIntegral(d, 0m, uint.MaxValue))
-            {
-                return (uint)d;
-            }
-        }
-        else
-        {
-            throw Error("expected a number or a numeric string");
-        }
-
-        throw Error("not an unsigned 32-bit integer");
-    }
-
-    /// <summary>double: a JSON number, or a string holding a number, <c>NaN</c>, <c>Infinity</c> or <c>-Infinity</c>.</summary>
+    /// <summary>
+    /// double: a JSON number, or a string holding a number or protobuf JSON's <c>NaN</c>, <c>Infinity</c>,
+    /// <c>-Infinity</c> (the invariant culture's names for them, so double.TryParse reads them as such).
+    /// </summary>
     private readonly double ReadDouble()
     {
-        if (Token == JsonTokenType.Number)
+        double value;
+        var parsed = Token switch
         {
-            if (_reader.TryGetDouble(out var value))
-            {
-                return value;
-            }
-        }
-        else if (Token == JsonTokenType.String)
-        {
-            var text = StringBytes();
-            if (text.SequenceEqual("NaN"u8))
-            {
-                return double.NaN;
-            }
-
-            if (text.SequenceEqual("Infinity"u8))
-            {
-                return double.PositiveInfinity;
-            }
-
-            if (text.SequenceEqual("-Infinity"u8))
-            {
-                return double.NegativeInfinity;
-            }
-
-            if (double.TryParse(text, NumberStyles.Float, Invariant, out var value))
-            {
-                return value;
-            }
-        }
-        else
-        {
-            throw Error("expected a number or a numeric string");
-        }
-
-        throw Error("not a double");
+            JsonTokenType.Number => _reader.TryGetDouble(out value),
+            JsonTokenType.String => double.TryParse(StringBytes(), NumberStyles.Float, Invariant, out value),
+            _ => throw Error("expected a number or a numeric string"),
+        };
+        return parsed ? value : throw Error("not a double");
     }
 
     /// <summary>An enum as a number, a numeric string, or a value name.</summary>
-    private readonly int ReadEnum(OtlpEnum type)
+    private readonly TEnum ReadEnum<TEnum>()
+        where TEnum : struct, Enum
     {
+        int number;
         if (Token == JsonTokenType.Number)
         {
-            if (_reader.TryGetInt32(out var number))
+            if (!_reader.TryGetInt32(out number))
             {
-                return number;
+                throw Error($"not a {EnumNames<TEnum>.Description} number");
+            }
+        }
+        else if (Token != JsonTokenType.String)
+        {
+            throw Error($"expected a {EnumNames<TEnum>.Description} number or name");
+        }
+        else
+        {
+            var text = StringBytes();
+            if (text.Length == 0 || (text[0] != (byte)'-' && (uint)(text[0] - '0') > 9))
+            {
+                return EnumNames<TEnum>.TryLookup(text, out var named)
+                    ? named
+                    : throw Error($"unknown {EnumNames<TEnum>.Description} '{Excerpt(text)}'");
             }
 
-            throw Error($"not a {EnumNames.Describe(type)} number");
-        }
-
-        if (Token != JsonTokenType.String)
-        {
-            throw Error($"expected a {EnumNames.Describe(type)} number or name");
-        }
-
-        var text = StringBytes();
-        if (text.Length > 0 && (text[0] == (byte)'-' || (uint)(text[0] - '0') <= 9))
-        {
-            if (int.TryParse(text, NumberStyles.AllowLeadingSign, Invariant, out var number))
+            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, Invariant, out number))
             {
-                return number;
+                throw Error($"not a {EnumNames<TEnum>.Description} number");
             }
-
-            throw Error($"not a {EnumNames.Describe(type)} number");
         }
 
-        var value = EnumNames.Lookup(type, text);
-        if (value < 0)
-        {
-            throw Error($"unknown {EnumNames.Describe(type)} '{Excerpt(text)}'");
-        }
-
-        return value;
+        // Protobuf enums are int-sized and open: a number with no name is kept, as protobuf does.
+        return Unsafe.BitCast<int, TEnum>(number);
     }
 
     /// <summary>
@@ -252,12 +137,7 @@ internal ref partial struct OtlpJsonParser
     /// </summary>
     private readonly ByteString ReadId(int length, bool zeroIsAbsent = false)
     {
-        if (Token != JsonTokenType.String)
-        {
-            throw Error("expected a hex or base64 string");
-        }
-
-        var text = StringBytes();
+        var text = StringBytes(orElse: "expected a hex or base64 string");
         if (text.IsEmpty)
         {
             return ByteString.Empty;
@@ -281,12 +161,7 @@ internal ref partial struct OtlpJsonParser
     /// <summary>A bytes field: base64, standard or URL-safe, padding optional.</summary>
     private readonly ByteString ReadBytes()
     {
-        if (Token != JsonTokenType.String)
-        {
-            throw Error("expected a base64 string");
-        }
-
-        var text = StringBytes();
+        var text = StringBytes(orElse: "expected a base64 string");
         if (text.IsEmpty)
         {
             return ByteString.Empty;
@@ -300,9 +175,6 @@ internal ref partial struct OtlpJsonParser
 
         return UnsafeByteOperations.UnsafeWrap(decoded.AsMemory(0, written));
     }
-
-    private static bool IsIntegral(decimal value, decimal min, decimal max) =>
-        value >= min && value <= max && value == decimal.Truncate(value);
 
     private static string Excerpt(ReadOnlySpan<byte> text) =>
         Encoding.UTF8.GetString(text.Length <= 64 ? text : text[..64]);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using OpenTelemetry.Proto.Trace.V1;
 
 namespace PartialCollector.Core.Codecs.Json;
@@ -12,26 +11,8 @@ internal ref partial struct OtlpJsonParser
     public TracesData ReadTracesData()
     {
         BeginDocument();
-        BeginObject();
         var data = new TracesData();
-        while (NextField(out var field))
-        {
-            if (field != JsonField.ResourceSpans)
-            {
-                SkipValue();
-                continue;
-            }
-
-            BeginArray();
-            for (var i = 0; NextElement(i); i++)
-            {
-                if (Token != JsonTokenType.Null)
-                {
-                    data.ResourceSpans.Add(ReadResourceSpans());
-                }
-            }
-        }
-
+        ReadArrayOnlyObject(JsonField.ResourceSpans, data.ResourceSpans, static (ref p) => p.ReadResourceSpans());
         EndDocument();
         return data;
     }
@@ -44,26 +25,10 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Resource:
-                    resourceSpans.Resource = ReadResource();
-                    break;
-                case JsonField.ScopeSpans:
-                    BeginArray();
-                    for (var i = 0; NextElement(i); i++)
-                    {
-                        if (Token != JsonTokenType.Null)
-                        {
-                            resourceSpans.ScopeSpans.Add(ReadScopeSpans());
-                        }
-                    }
-
-                    break;
-                case JsonField.SchemaUrl:
-                    resourceSpans.SchemaUrl = ReadString();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Resource: resourceSpans.Resource = ReadResource(); break;
+                case JsonField.ScopeSpans: ReadArray(resourceSpans.ScopeSpans, static (ref p) => p.ReadScopeSpans()); break;
+                case JsonField.SchemaUrl: resourceSpans.SchemaUrl = ReadString(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -78,26 +43,10 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Scope:
-                    scopeSpans.Scope = ReadScope();
-                    break;
-                case JsonField.Spans:
-                    BeginArray();
-                    for (var i = 0; NextElement(i); i++)
-                    {
-                        if (Token != JsonTokenType.Null)
-                        {
-                            scopeSpans.Spans.Add(ReadSpan());
-                        }
-                    }
-
-                    break;
-                case JsonField.SchemaUrl:
-                    scopeSpans.SchemaUrl = ReadString();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Scope: scopeSpans.Scope = ReadScope(); break;
+                case JsonField.Spans: ReadArray(scopeSpans.Spans, static (ref p) => p.ReadSpan()); break;
+                case JsonField.SchemaUrl: scopeSpans.SchemaUrl = ReadString(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -112,73 +61,23 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.TraceId:
-                    span.TraceId = ReadId(TraceIdLength);
-                    break;
-                case JsonField.SpanId:
-                    span.SpanId = ReadId(SpanIdLength);
-                    break;
-                case JsonField.TraceState:
-                    span.TraceState = ReadString();
-                    break;
-                case JsonField.ParentSpanId:
-                    span.ParentSpanId = ReadId(SpanIdLength, zeroIsAbsent: true);
-                    break;
-                case JsonField.Flags:
-                    span.Flags = ReadUInt32();
-                    break;
-                case JsonField.Name:
-                    span.Name = ReadString();
-                    break;
-                case JsonField.Kind:
-                    span.Kind = (Span.Types.SpanKind)ReadEnum(OtlpEnum.SpanKind);
-                    break;
-                case JsonField.StartTimeUnixNano:
-                    span.StartTimeUnixNano = ReadUInt64();
-                    break;
-                case JsonField.EndTimeUnixNano:
-                    span.EndTimeUnixNano = ReadUInt64();
-                    break;
-                case JsonField.Attributes:
-                    ReadKeyValues(span.Attributes);
-                    break;
-                case JsonField.DroppedAttributesCount:
-                    span.DroppedAttributesCount = ReadUInt32();
-                    break;
-                case JsonField.Events:
-                    BeginArray();
-                    for (var i = 0; NextElement(i); i++)
-                    {
-                        if (Token != JsonTokenType.Null)
-                        {
-                            span.Events.Add(ReadEvent());
-                        }
-                    }
-
-                    break;
-                case JsonField.DroppedEventsCount:
-                    span.DroppedEventsCount = ReadUInt32();
-                    break;
-                case JsonField.Links:
-                    BeginArray();
-                    for (var i = 0; NextElement(i); i++)
-                    {
-                        if (Token != JsonTokenType.Null)
-                        {
-                            span.Links.Add(ReadLink());
-                        }
-                    }
-
-                    break;
-                case JsonField.DroppedLinksCount:
-                    span.DroppedLinksCount = ReadUInt32();
-                    break;
-                case JsonField.Status:
-                    span.Status = ReadStatus();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.TraceId: span.TraceId = ReadId(TraceIdLength); break;
+                case JsonField.SpanId: span.SpanId = ReadId(SpanIdLength); break;
+                case JsonField.TraceState: span.TraceState = ReadString(); break;
+                case JsonField.ParentSpanId: span.ParentSpanId = ReadId(SpanIdLength, zeroIsAbsent: true); break;
+                case JsonField.Flags: span.Flags = ReadInteger<uint>(); break;
+                case JsonField.Name: span.Name = ReadString(); break;
+                case JsonField.Kind: span.Kind = ReadEnum<Span.Types.SpanKind>(); break;
+                case JsonField.StartTimeUnixNano: span.StartTimeUnixNano = ReadInteger<ulong>(); break;
+                case JsonField.EndTimeUnixNano: span.EndTimeUnixNano = ReadInteger<ulong>(); break;
+                case JsonField.Attributes: ReadKeyValues(span.Attributes); break;
+                case JsonField.DroppedAttributesCount: span.DroppedAttributesCount = ReadInteger<uint>(); break;
+                case JsonField.Events: ReadArray(span.Events, static (ref p) => p.ReadEvent()); break;
+                case JsonField.DroppedEventsCount: span.DroppedEventsCount = ReadInteger<uint>(); break;
+                case JsonField.Links: ReadArray(span.Links, static (ref p) => p.ReadLink()); break;
+                case JsonField.DroppedLinksCount: span.DroppedLinksCount = ReadInteger<uint>(); break;
+                case JsonField.Status: span.Status = ReadStatus(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -193,21 +92,11 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.TimeUnixNano:
-                    spanEvent.TimeUnixNano = ReadUInt64();
-                    break;
-                case JsonField.Name:
-                    spanEvent.Name = ReadString();
-                    break;
-                case JsonField.Attributes:
-                    ReadKeyValues(spanEvent.Attributes);
-                    break;
-                case JsonField.DroppedAttributesCount:
-                    spanEvent.DroppedAttributesCount = ReadUInt32();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.TimeUnixNano: spanEvent.TimeUnixNano = ReadInteger<ulong>(); break;
+                case JsonField.Name: spanEvent.Name = ReadString(); break;
+                case JsonField.Attributes: ReadKeyValues(spanEvent.Attributes); break;
+                case JsonField.DroppedAttributesCount: spanEvent.DroppedAttributesCount = ReadInteger<uint>(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -222,27 +111,13 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.TraceId:
-                    link.TraceId = ReadId(TraceIdLength);
-                    break;
-                case JsonField.SpanId:
-                    link.SpanId = ReadId(SpanIdLength);
-                    break;
-                case JsonField.TraceState:
-                    link.TraceState = ReadString();
-                    break;
-                case JsonField.Attributes:
-                    ReadKeyValues(link.Attributes);
-                    break;
-                case JsonField.DroppedAttributesCount:
-                    link.DroppedAttributesCount = ReadUInt32();
-                    break;
-                case JsonField.Flags:
-                    link.Flags = ReadUInt32();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.TraceId: link.TraceId = ReadId(TraceIdLength); break;
+                case JsonField.SpanId: link.SpanId = ReadId(SpanIdLength); break;
+                case JsonField.TraceState: link.TraceState = ReadString(); break;
+                case JsonField.Attributes: ReadKeyValues(link.Attributes); break;
+                case JsonField.DroppedAttributesCount: link.DroppedAttributesCount = ReadInteger<uint>(); break;
+                case JsonField.Flags: link.Flags = ReadInteger<uint>(); break;
+                default: SkipValue(); break;
             }
         }
 
@@ -257,15 +132,9 @@ internal ref partial struct OtlpJsonParser
         {
             switch (field)
             {
-                case JsonField.Code:
-                    status.Code = (Status.Types.StatusCode)ReadEnum(OtlpEnum.StatusCode);
-                    break;
-                case JsonField.Message:
-                    status.Message = ReadString();
-                    break;
-                default:
-                    SkipValue();
-                    break;
+                case JsonField.Code: status.Code = ReadEnum<Status.Types.StatusCode>(); break;
+                case JsonField.Message: status.Message = ReadString(); break;
+                default: SkipValue(); break;
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Google.Protobuf.Collections;
 
 namespace PartialCollector.Core.Codecs.Json;
 
@@ -94,7 +95,7 @@ internal ref partial struct OtlpJsonParser
                 return false;
             }
 
-            field = _reader.ValueIsEscaped ? IdentifyEscapedName() : JsonFields.Identify(_reader.ValueSpan);
+            field = JsonFields.Identify(StringBytes());
             _path.SetField(field);
             Read();
             if (Token != JsonTokenType.Null)
@@ -102,13 +103,6 @@ internal ref partial struct OtlpJsonParser
                 return true;
             }
         }
-    }
-
-    private readonly JsonField IdentifyEscapedName()
-    {
-        var unescaped = new byte[_reader.ValueSpan.Length];
-        var length = _reader.CopyString(unescaped);
-        return JsonFields.Identify(unescaped.AsSpan(0, length));
     }
 
     /// <summary>The current token must open an array.</summary>
@@ -131,6 +125,54 @@ internal ref partial struct OtlpJsonParser
 
         _path.SetIndex(index);
         return true;
+    }
+
+    /// <summary>
+    /// Reads one message (an array element, a whole document). A static lambda (<c>static (ref p) =&gt; p.ReadSpan()</c>):
+    /// the parser is a ref struct, so it is passed in rather than captured, and the delegate is cached.
+    /// </summary>
+    internal delegate T ReadItem<T>(ref OtlpJsonParser parser);
+
+    /// <summary>
+    /// The current token must open an array of messages: each one into <paramref name="target"/>. A null
+    /// element is skipped, or kept as an empty message with <paramref name="nullIsEmpty"/>.
+    /// </summary>
+    private void ReadArray<T>(RepeatedField<T> target, ReadItem<T> readItem, bool nullIsEmpty = false)
+        where T : new()
+    {
+        BeginArray();
+        for (var i = 0; NextElement(i); i++)
+        {
+            if (Token != JsonTokenType.Null)
+            {
+                target.Add(readItem(ref this));
+            }
+            else if (nullIsEmpty)
+            {
+                target.Add(new T());
+            }
+        }
+    }
+
+    /// <summary>
+    /// The current token must open an object whose only field of interest is the array <paramref name="field"/>
+    /// (a request, <c>TracesData</c>, an array or kvlist value): its elements into <paramref name="target"/>.
+    /// </summary>
+    private void ReadArrayOnlyObject<T>(JsonField field, RepeatedField<T> target, ReadItem<T> readItem, bool nullIsEmpty = false)
+        where T : new()
+    {
+        BeginObject();
+        while (NextField(out var current))
+        {
+            if (current == field)
+            {
+                ReadArray(target, readItem, nullIsEmpty);
+            }
+            else
+            {
+                SkipValue();
+            }
+        }
     }
 
     /// <summary>Skips the current value (an unknown field), including nested objects and arrays.</summary>

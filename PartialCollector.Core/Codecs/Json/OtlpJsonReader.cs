@@ -14,26 +14,19 @@ namespace PartialCollector.Core.Codecs.Json;
 public static class OtlpJsonReader
 {
     /// <exception cref="OtlpJsonException">The input is not a decodable <c>TracesData</c>.</exception>
-    public static TracesData ReadTracesData(ReadOnlySpan<byte> utf8)
-    {
-        var parser = new OtlpJsonParser(utf8);
-        try
-        {
-            return parser.ReadTracesData();
-        }
-        catch (Exception e) when (IsDecodeFailure(e))
-        {
-            throw parser.Wrap(e);
-        }
-    }
+    public static TracesData ReadTracesData(ReadOnlySpan<byte> utf8) =>
+        Read(utf8, static (ref p) => p.ReadTracesData());
 
     /// <exception cref="OtlpJsonException">The input is not a decodable <c>ExportLogsServiceRequest</c>.</exception>
-    public static ExportLogsServiceRequest ReadExportLogsRequest(ReadOnlySpan<byte> utf8)
+    public static ExportLogsServiceRequest ReadExportLogsRequest(ReadOnlySpan<byte> utf8) =>
+        Read(utf8, static (ref p) => p.ReadExportLogsRequest());
+
+    private static T Read<T>(ReadOnlySpan<byte> utf8, OtlpJsonParser.ReadItem<T> readDocument)
     {
         var parser = new OtlpJsonParser(utf8);
         try
         {
-            return parser.ReadExportLogsRequest();
+            return readDocument(ref parser);
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
