@@ -26,7 +26,7 @@ try
 }
 catch (Exception e)
 {
-    logger.LogCritical(e, "Migration failed: {Reason}", e.Message);
+    SchemaMigrator.LogFailed(logger, e, e.Message);
     return 1;
 }
 finally

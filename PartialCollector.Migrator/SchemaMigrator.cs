@@ -10,7 +10,7 @@ namespace PartialCollector.Migrator;
 /// <c>schemaversions</c>). Waits while PostgreSQL is still starting or failing over (until a server takes writes); adopts a database the original's
 /// golang-migrate created (its <c>schema_migrations</c> table) since every script is idempotent.
 /// </summary>
-public sealed class SchemaMigrator(IOptions<MigratorOptions> options, ILogger<SchemaMigrator> logger, TimeProvider time)
+public sealed partial class SchemaMigrator(IOptions<MigratorOptions> options, ILogger<SchemaMigrator> logger, TimeProvider time)
 {
     public async Task MigrateAsync(string connectionString, CancellationToken cancellationToken)
     {
@@ -32,7 +32,7 @@ public sealed class SchemaMigrator(IOptions<MigratorOptions> options, ILogger<Sc
         }
 
         await ExpiryBucket.EnsureAsync(normalized, options.Value.ExpiryBucket, cancellationToken);
-        logger.LogInformation("Schema is up to date ({Count} scripts applied now)", result.Scripts.Count());
+        LogUpToDate(result.Scripts.Count());
     }
 
     /// <summary>
@@ -76,7 +76,7 @@ public sealed class SchemaMigrator(IOptions<MigratorOptions> options, ILogger<Sc
                 reason = e.Message;
             }
 
-            logger.LogInformation("PostgreSQL at {Host}:{Port} is not ready for writes yet ({Reason}); retrying", builder.Host, builder.Port, reason);
+            LogNotReady(builder.Host, builder.Port, reason);
             await Task.Delay(delay, time, cancellationToken);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
         }
@@ -114,7 +114,7 @@ public sealed class SchemaMigrator(IOptions<MigratorOptions> options, ILogger<Sc
                         $"The original implementation's golang-migrate left this database dirty at version {version}; fix it with 'migrate force' before adopting it.");
                 }
 
-                logger.LogInformation("Adopting a database created by the original implementation (golang-migrate version {Version})", version);
+                LogAdopting(version);
             }
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
@@ -122,4 +122,16 @@ public sealed class SchemaMigrator(IOptions<MigratorOptions> options, ILogger<Sc
             // No golang-migrate history: a database of our own.
         }
     }
+
+    [LoggerMessage(LogLevel.Information, "Schema is up to date ({Count} scripts applied now)")]
+    private partial void LogUpToDate(int count);
+
+    [LoggerMessage(LogLevel.Information, "PostgreSQL at {Host}:{Port} is not ready for writes yet ({Reason}); retrying")]
+    private partial void LogNotReady(string? host, int port, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Adopting a database created by the original implementation (golang-migrate version {Version})")]
+    private partial void LogAdopting(long version);
+
+    [LoggerMessage(LogLevel.Critical, "Migration failed: {Reason}")]
+    internal static partial void LogFailed(ILogger logger, Exception e, string reason);
 }

@@ -24,7 +24,13 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{Path.GetFileNameWithoutExtension(dll)}] {e.Data}"); };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine($"[{Path.GetFileNameWithoutExtension(dll)}] {e.Data}");
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var http = new HttpClient();

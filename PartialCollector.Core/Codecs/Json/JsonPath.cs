@@ -9,42 +9,42 @@ namespace PartialCollector.Core.Codecs.Json;
 /// </summary>
 internal sealed class JsonPath
 {
-    private JsonField[] _fields = new JsonField[16];
-    private int[] _indexes = new int[16];
-    private int _depth;
+    private JsonField[] fields = new JsonField[16];
+    private int[] indexes = new int[16];
+    private int depth;
 
     /// <summary>Entered an object: a new segment with no field yet.</summary>
     public void Enter()
     {
-        if (_depth == _fields.Length)
+        if (depth == fields.Length)
         {
-            Array.Resize(ref _fields, _depth * 2);
-            Array.Resize(ref _indexes, _depth * 2);
+            Array.Resize(ref fields, depth * 2);
+            Array.Resize(ref indexes, depth * 2);
         }
 
-        _fields[_depth] = JsonField.None;
-        _indexes[_depth] = -1;
-        _depth++;
+        fields[depth] = JsonField.None;
+        indexes[depth] = -1;
+        depth++;
     }
 
-    public void Exit() => _depth--;
+    public void Exit() => depth--;
 
     /// <summary>Now reading <paramref name="field"/> of the innermost object.</summary>
     public void SetField(JsonField field)
     {
-        _fields[_depth - 1] = field;
-        _indexes[_depth - 1] = -1;
+        fields[depth - 1] = field;
+        indexes[depth - 1] = -1;
     }
 
     /// <summary>Now reading element <paramref name="index"/> of the array held by the current field.</summary>
-    public void SetIndex(int index) => _indexes[_depth - 1] = index;
+    public void SetIndex(int index) => indexes[depth - 1] = index;
 
     public override string ToString()
     {
         var text = new StringBuilder();
-        for (var i = 0; i < _depth; i++)
+        for (var i = 0; i < depth; i++)
         {
-            if (_fields[i] == JsonField.None)
+            if (fields[i] == JsonField.None)
             {
                 continue;
             }
@@ -54,10 +54,10 @@ internal sealed class JsonPath
                 text.Append('.');
             }
 
-            text.Append(JsonFields.DisplayName(_fields[i]));
-            if (_indexes[i] >= 0)
+            text.Append(JsonFields.DisplayName(fields[i]));
+            if (indexes[i] >= 0)
             {
-                text.Append('[').Append(_indexes[i].ToString(CultureInfo.InvariantCulture)).Append(']');
+                text.Append('[').Append(indexes[i].ToString(CultureInfo.InvariantCulture)).Append(']');
             }
         }
 

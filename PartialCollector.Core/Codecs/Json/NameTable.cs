@@ -17,7 +17,7 @@ internal sealed class NameTable<TValue>
     /// </summary>
     public const int MaxNameLength = 48;
 
-    private readonly (byte[] Name, TValue Value)[]?[] _buckets = new (byte[], TValue)[]?[(MaxNameLength + 1) * 32];
+    private readonly (byte[] Name, TValue Value)[]?[] buckets = new (byte[], TValue)[]?[(MaxNameLength + 1) * 32];
 
     /// <param name="entries">ASCII names; a repeated name keeps its first value.</param>
     public NameTable(IEnumerable<(string Name, TValue Value)> entries)
@@ -27,7 +27,7 @@ internal sealed class NameTable<TValue>
             var utf8 = Encoding.ASCII.GetBytes(name);
             if (!TryFind(utf8, out _))
             {
-                ref var bucket = ref _buckets[Bucket(utf8)];
+                ref var bucket = ref buckets[Bucket(utf8)];
                 bucket = [.. bucket ?? [], (utf8, value)];
             }
         }
@@ -36,7 +36,7 @@ internal sealed class NameTable<TValue>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryFind(ReadOnlySpan<byte> name, out TValue value)
     {
-        if (!name.IsEmpty && name.Length <= MaxNameLength && _buckets[Bucket(name)] is { } bucket)
+        if (!name.IsEmpty && name.Length <= MaxNameLength && buckets[Bucket(name)] is { } bucket)
         {
             foreach (var entry in bucket)
             {

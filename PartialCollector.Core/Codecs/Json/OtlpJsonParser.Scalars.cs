@@ -15,13 +15,13 @@ internal ref partial struct OtlpJsonParser
     /// <summary>The raw UTF-8 of the current string token, unescaped (allocates only when it had escapes).</summary>
     private readonly ReadOnlySpan<byte> StringBytes()
     {
-        if (!_reader.ValueIsEscaped)
+        if (!reader.ValueIsEscaped)
         {
-            return _reader.ValueSpan;
+            return reader.ValueSpan;
         }
 
-        var unescaped = new byte[_reader.ValueSpan.Length];
-        return unescaped.AsSpan(0, _reader.CopyString(unescaped));
+        var unescaped = new byte[reader.ValueSpan.Length];
+        return unescaped.AsSpan(0, reader.CopyString(unescaped));
     }
 
     /// <summary>The current token must be a string: its <see cref="StringBytes()"/>, else the error <paramref name="orElse"/>.</summary>
@@ -30,8 +30,8 @@ internal ref partial struct OtlpJsonParser
 
     private readonly string ReadString() =>
         Token != JsonTokenType.String ? throw Error("expected a string")
-        : _reader.ValueSpan.IsEmpty ? string.Empty
-        : _reader.GetString()!;
+        : reader.ValueSpan.IsEmpty ? string.Empty
+        : reader.GetString()!;
 
     private readonly bool ReadBool() => Token switch
     {
@@ -52,7 +52,7 @@ internal ref partial struct OtlpJsonParser
     {
         var text = Token switch
         {
-            JsonTokenType.Number => _reader.ValueSpan,
+            JsonTokenType.Number => reader.ValueSpan,
             JsonTokenType.String => StringBytes(),
             _ => throw Error("expected a number or a numeric string"),
         };
@@ -62,7 +62,7 @@ internal ref partial struct OtlpJsonParser
         }
 
         var isDecimal = Token == JsonTokenType.Number
-            ? _reader.TryGetDecimal(out var number)
+            ? reader.TryGetDecimal(out var number)
             : decimal.TryParse(text, NumberStyles.Float, Invariant, out number);
         if (!isDecimal || number < decimal.CreateChecked(T.MinValue) || number > decimal.CreateChecked(T.MaxValue)
             || number != decimal.Truncate(number))
@@ -87,7 +87,7 @@ internal ref partial struct OtlpJsonParser
         double value;
         var parsed = Token switch
         {
-            JsonTokenType.Number => _reader.TryGetDouble(out value),
+            JsonTokenType.Number => reader.TryGetDouble(out value),
             JsonTokenType.String => double.TryParse(StringBytes(), NumberStyles.Float, Invariant, out value),
             _ => throw Error("expected a number or a numeric string"),
         };
@@ -101,7 +101,7 @@ internal ref partial struct OtlpJsonParser
         int number;
         if (Token == JsonTokenType.Number)
         {
-            if (!_reader.TryGetInt32(out number))
+            if (!reader.TryGetInt32(out number))
             {
                 throw Error($"not a {EnumNames<TEnum>.Description} number");
             }

@@ -10,8 +10,8 @@ namespace PartialCollector.Core.Codecs.Json;
 /// </summary>
 internal ref partial struct OtlpJsonParser
 {
-    private Utf8JsonReader _reader;
-    private readonly JsonPath _path;
+    private Utf8JsonReader reader;
+    private readonly JsonPath path;
 
     public OtlpJsonParser(ReadOnlySpan<byte> utf8)
     {
@@ -20,8 +20,8 @@ internal ref partial struct OtlpJsonParser
             utf8 = utf8[Utf8ByteOrderMark.Length..];
         }
 
-        _reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
-        _path = new JsonPath();
+        reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
+        path = new JsonPath();
     }
 
     private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
@@ -29,17 +29,17 @@ internal ref partial struct OtlpJsonParser
     /// <summary>An exception thrown by the JSON reader or a value accessor, with the current path.</summary>
     public readonly OtlpJsonException Wrap(Exception e) => e switch
     {
-        JsonException => new OtlpJsonException(_path.ToString(), "invalid JSON: " + e.Message, e),
-        _ => new OtlpJsonException(_path.ToString(), e.Message, e),
+        JsonException => new OtlpJsonException(path.ToString(), "invalid JSON: " + e.Message, e),
+        _ => new OtlpJsonException(path.ToString(), e.Message, e),
     };
 
-    private readonly OtlpJsonException Error(string problem) => new(_path.ToString(), problem, null);
+    private readonly OtlpJsonException Error(string problem) => new(path.ToString(), problem, null);
 
-    private readonly JsonTokenType Token => _reader.TokenType;
+    private readonly JsonTokenType Token => reader.TokenType;
 
     private void Read()
     {
-        if (!_reader.Read())
+        if (!reader.Read())
         {
             throw Error("unexpected end of JSON");
         }
@@ -48,7 +48,7 @@ internal ref partial struct OtlpJsonParser
     /// <summary>Reads the first token, which must open the top-level object.</summary>
     private void BeginDocument()
     {
-        if (!_reader.Read())
+        if (!reader.Read())
         {
             throw Error("empty input");
         }
@@ -62,7 +62,7 @@ internal ref partial struct OtlpJsonParser
     /// <summary>After the top-level object only whitespace may follow.</summary>
     private void EndDocument()
     {
-        if (_reader.Read())
+        if (reader.Read())
         {
             throw Error("unexpected data after the top-level object");
         }
@@ -76,7 +76,7 @@ internal ref partial struct OtlpJsonParser
             throw Error("expected an object");
         }
 
-        _path.Enter();
+        path.Enter();
     }
 
     /// <summary>
@@ -90,13 +90,13 @@ internal ref partial struct OtlpJsonParser
             Read();
             if (Token == JsonTokenType.EndObject)
             {
-                _path.Exit();
+                path.Exit();
                 field = JsonField.None;
                 return false;
             }
 
             field = JsonFields.Identify(StringBytes());
-            _path.SetField(field);
+            path.SetField(field);
             Read();
             if (Token != JsonTokenType.Null)
             {
@@ -123,7 +123,7 @@ internal ref partial struct OtlpJsonParser
             return false;
         }
 
-        _path.SetIndex(index);
+        path.SetIndex(index);
         return true;
     }
 
@@ -180,7 +180,7 @@ internal ref partial struct OtlpJsonParser
     {
         if (Token is JsonTokenType.StartObject or JsonTokenType.StartArray)
         {
-            _reader.Skip();
+            reader.Skip();
         }
     }
 }
