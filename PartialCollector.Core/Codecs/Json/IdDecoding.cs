@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace PartialCollector.Core.Codecs.Json;
 
 /// <summary>
@@ -37,10 +35,38 @@ internal static class IdDecoding
     /// <summary>Hex right-aligned in <paramref name="id"/>: missing leading digits are zeros.</summary>
     private static bool TryDecodeHex(ReadOnlySpan<byte> hex, Span<byte> id)
     {
-        Span<byte> padded = stackalloc byte[32]; // the digits of a trace id, the longer of the two
-        padded = padded[..(id.Length * 2)];
-        padded[..^hex.Length].Fill((byte)'0');
-        hex.CopyTo(padded[^hex.Length..]);
-        return Convert.FromHexString(padded, id, out _, out _) == OperationStatus.Done;
+        var missing = (id.Length * 2) - hex.Length;
+        var high = 0;
+        for (var digit = 0; digit < id.Length * 2; digit++)
+        {
+            var nibble = digit < missing ? 0 : HexValue(hex[digit - missing]);
+            if (nibble < 0)
+            {
+                return false;
+            }
+
+            if ((digit & 1) == 0)
+            {
+                high = nibble;
+            }
+            else
+            {
+                id[digit >> 1] = (byte)((high << 4) | nibble);
+            }
+        }
+
+        return true;
+    }
+
+    private static int HexValue(byte c)
+    {
+        var digit = (uint)(c - '0');
+        if (digit <= 9)
+        {
+            return (int)digit;
+        }
+
+        var letter = (uint)((c | 0x20) - 'a');
+        return letter <= 5 ? (int)letter + 10 : -1;
     }
 }
