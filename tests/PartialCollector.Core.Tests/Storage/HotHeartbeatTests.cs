@@ -10,6 +10,7 @@ namespace PartialCollector.Core.Tests.Storage;
 /// loaded machine) do not straddle a bucket boundary by chance: with 30 s buckets one time in ten or so they did, and
 /// then every span's next heartbeat moved its bucket, which is meant to be an index write.
 /// </summary>
+[Collection(nameof(HotHeartbeatTests))]
 public sealed class HotHeartbeatTests
 {
     [Fact]
@@ -19,6 +20,14 @@ public sealed class HotHeartbeatTests
         var connectionString = await server.CreateEmptyDatabaseAsync("hot");
         await Migrations.ApplyAsync(connectionString, expiryBucket: TimeSpan.FromHours(1));
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
+
+        // An autovacuum or autoanalyze of the table holds back what pruning may remove while it runs (long, on a loaded
+        // machine), and with nothing pruned there is no room for heap-only versions: this counts the heartbeats' own doing.
+        await using (var noAutovacuum = dataSource.CreateCommand("ALTER TABLE partial_traces SET (autovacuum_enabled = false)"))
+        {
+            await noAutovacuum.ExecuteNonQueryAsync();
+        }
+
         var store = new SpanWriteStore(dataSource);
         var keys = Enumerable.Range(0, 50).Select(_ => Spans.NewKey()).ToList();
 
@@ -41,3 +50,10 @@ public sealed class HotHeartbeatTests
         Assert.True(hot >= 400, $"only {hot} of 500 heartbeats were HOT updates");
     }
 }
+
+/// <summary>
+/// Run alone, after the tests that run in parallel: under a parallel run it once counted 260 HOT updates of 500, other
+/// databases' work on the same server holding back what pruning may remove (not established which).
+/// </summary>
+[CollectionDefinition(nameof(HotHeartbeatTests), DisableParallelization = true)]
+public sealed class HotHeartbeatTestsRunAlone;
