@@ -179,7 +179,7 @@ if (runCollection)
     await CollectionBench.SeedAsync(dataSource, payloads, options.CollectionLive, options.CollectionExpired);
     Console.Error.WriteLine("reference (c): claim-and-delete on a copy of the table");
     var referenceC = await CollectionBench.ClaimAndDeleteReferenceAsync(dataSource, cost);
-    collection = await CollectionBench.RunAsync(dataSource, cost, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired, options.ReceiverEnvironment)
+    collection = await CollectionBench.RunAsync(dataSource, cost, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired, options.ReceiverEnvironment, payloads)
         with
     { ReferenceRowsPerSecond = referenceC.RowsPerSecond, ReferenceCost = referenceC.Cost };
 }
