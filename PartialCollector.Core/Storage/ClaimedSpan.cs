@@ -1,18 +1,18 @@
-using NpgsqlTypes;
 using PartialCollector.Core.Model;
 
 namespace PartialCollector.Core.Storage;
 
-/// <summary>One expired row claimed by a receiver; the lease and timestamp identify the claim when settling it.</summary>
+/// <summary>One expired span claimed by a receiver: moved to its crash record, in a batch under a lease.</summary>
 /// <param name="Trace">The stored protobuf <c>TracesData</c>, as written by the exporter.</param>
 /// <param name="Timestamp">The database time of the last heartbeat.</param>
 /// <param name="HeartbeatUnixNano">The client's time of the last heartbeat, when known.</param>
-/// <param name="Lease">The <c>leased_until</c> the claim set; the row is ours while it still holds it.</param>
+/// <param name="Lease">The batch's lease as the claim set it; the batch is ours while it still holds it.</param>
 /// <param name="OriginalExpiresAt">The span's exact expiry (a claim leaves it as it was).</param>
-/// <param name="ClaimedAt">The database time of the claim (the collection time).</param>
+/// <param name="ClaimedAt">The database time of the first claim (the collection time), also when the batch is claimed again.</param>
 /// <param name="Tenant">The tenant that wrote the span; null for rows written without one.</param>
 /// <param name="ServiceName">The span's <c>service.name</c>, as the Exporter stored it; null for the original's rows.</param>
-/// <param name="RowVersion">Where the claim wrote the row (its <c>ctid</c>): a settle goes straight there.</param>
+/// <param name="CollectedId">Its crash record's id in <c>partial_collected</c>.</param>
+/// <param name="BatchId">The claimed batch it belongs to, in <c>partial_collection_batches</c>.</param>
 public sealed record ClaimedSpan(
     SpanKey Key,
     byte[] Trace,
@@ -23,4 +23,5 @@ public sealed record ClaimedSpan(
     DateTime ClaimedAt,
     string? Tenant = null,
     string? ServiceName = null,
-    NpgsqlTid RowVersion = default);
+    long CollectedId = 0,
+    long BatchId = 0);

@@ -1,75 +1,102 @@
 namespace PartialCollector.Core.Storage;
 
 /// <summary>
-/// The collection path's statements (the Receiver's). Each runs on its own and commits at once: no lock or transaction is held
-/// while spans are in flight downstream. Due spans are found through <c>expires_bucket</c> (the expiry rounded up
-/// to Migrator:ExpiryBucket; a bucket is claimed once it has passed, so nothing is collected early), and a claim
-/// is a lease in <c>leased_until</c>, a column no index holds, so claiming and releasing are HOT updates. Other
-/// receivers skip leased rows, and rows of a receiver that crashed mid-send become due again when the lease ends.
-/// A claimed row is only touched again while both <c>leased_until</c> and <c>"timestamp"</c> are as the claim left
-/// them; a heartbeat that arrived meanwhile changed both, so the span is alive and wins.
-/// Rows are reached by their physical location (<c>ctid</c>), as a queue's own claim-and-delete would: the claim
-/// updates the row version it locked, and a settle goes straight to the version the claim wrote, with no primary-key
-/// lookup (a thousand random index probes a batch). Any later change to the row writes a new version elsewhere, so
-/// the old location no longer matches; the key, lease and timestamp are checked on the row found all the same.
+/// The collection path's statements (the Receiver's). Each commits on its own; no lock or transaction is held while
+/// spans are in flight downstream. A claim moves the due rows, in one statement, out of <c>partial_traces</c> (as a
+/// queue's claim-and-delete would) into <c>partial_collected</c> (the crash record the live view shows, which also
+/// keeps each span's trace until it is delivered) and records the batch in <c>partial_collection_batches</c> with a
+/// lease. Delivering the batch is then one row: its batch record goes. A batch whose lease ends undelivered (its
+/// receiver died mid-send, or the downstream refused it for now) is claimed again, before any new rows, from its crash
+/// records. Due spans are found through <c>expires_bucket</c> (the expiry rounded up to Migrator:ExpiryBucket; a
+/// bucket is claimed once it has passed, so nothing is collected early). A heartbeat that arrives after the claim
+/// finds no row and writes a new one: the span is running again, and will be collected again if it stops again.
 /// </summary>
 internal static class CollectionSql
 {
     // Oldest bucket first, SKIP LOCKED so replicas split the backlog instead of queueing on each other's rows.
     // The expires_bucket index serves both the filter and the order; tombstones ('infinity') never qualify, and
     // an idle cycle's claim finds an empty index range. A row that a heartbeat changed between the scan and its
-    // lock is locked in its new version, which this statement's snapshot cannot see, so the update skips it and it
-    // stays unclaimed: it was just refreshed.
+    // lock is locked in its new version, which this statement's snapshot cannot see, so the delete skips it and it
+    // stays: it was just refreshed. Data-modifying CTEs all run to completion, so the move and its batch record are
+    // one atomic statement.
     public const string Claim = """
         WITH due AS (
             SELECT ctid
             FROM partial_traces
-            WHERE expires_bucket <= timezone('UTC', now()) AND (leased_until IS NULL OR leased_until < now())
+            WHERE expires_bucket <= timezone('UTC', now())
             ORDER BY expires_bucket
             LIMIT $1
-            FOR UPDATE SKIP LOCKED)
-        UPDATE partial_traces p
-        SET leased_until = now() + $2 * interval '1 microsecond'
-        FROM due
-        WHERE p.ctid = due.ctid
-        RETURNING p.ctid, p.trace_id, p.span_id, p.trace, p."timestamp", p.heartbeat_unix_nano,
-                  p.leased_until AS lease, p.expires_at, now() AS claimed_at, p.tenant, p.service_name
-        """;
-
-    // Delivered: forget the spans, unless a heartbeat refreshed them meanwhile, and keep a record of each crash
-    // for the live view (partial_collected, purged after PartialReceiver:CollectedRetention).
-    public const string DeleteDelivered = """
-        WITH delivered AS (
+            FOR UPDATE SKIP LOCKED),
+        moved AS (
             DELETE FROM partial_traces p
-            USING unnest($1::text[]::tid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(row_version, trace_id, span_id, lease, ts)
-            WHERE p.ctid = u.row_version AND p.trace_id = u.trace_id AND p.span_id = u.span_id
-              AND p.leased_until = u.lease AND p."timestamp" = u.ts
-            RETURNING p.trace_id, p.span_id, p.tenant, p.service_name, p.span_name, p.start_time, p."timestamp", p.frequency, p.trace)
-        INSERT INTO partial_collected (trace_id, span_id, tenant, service_name, span_name, start_time, last_heartbeat, frequency, reason, trace)
-        SELECT trace_id, span_id, tenant, service_name, span_name, start_time, "timestamp", frequency, 'no stop before expiry', trace
-        FROM delivered
+            USING due
+            WHERE p.ctid = due.ctid
+            RETURNING p.trace_id, p.span_id, p.tenant, p.service_name, p.span_name, p.start_time, p."timestamp", p.frequency,
+                      p.trace, p.expires_at, p.heartbeat_unix_nano),
+        recorded AS (
+            INSERT INTO partial_collected (trace_id, span_id, tenant, service_name, span_name, start_time, last_heartbeat,
+                                           frequency, reason, trace, expires_at, heartbeat_unix_nano)
+            SELECT trace_id, span_id, tenant, service_name, span_name, start_time, "timestamp", frequency,
+                   'no stop before expiry', trace, expires_at, heartbeat_unix_nano
+            FROM moved
+            RETURNING id, trace_id, span_id, trace, last_heartbeat, heartbeat_unix_nano, expires_at, collected_at, tenant, service_name),
+        batch AS (
+            INSERT INTO partial_collection_batches (ids, first_id, leased_until)
+            SELECT array_agg(id), min(id), now() + $2 * interval '1 microsecond'
+            FROM recorded
+            HAVING count(*) > 0
+            RETURNING id, leased_until)
+        SELECT r.id, r.trace_id, r.span_id, r.trace, r.last_heartbeat, r.heartbeat_unix_nano, b.leased_until, r.expires_at,
+               r.collected_at, r.tenant, r.service_name, b.id
+        FROM recorded r CROSS JOIN batch b
         """;
 
-    // Retryable failure: hand the rows back at once (their expiry, and so their place in the order, never moved)
-    // instead of making every replica wait out the lease.
-    public const string Release = """
-        UPDATE partial_traces p
-        SET leased_until = NULL
-        FROM unnest($1::text[]::tid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS u(row_version, trace_id, span_id, lease, ts)
-        WHERE p.ctid = u.row_version AND p.trace_id = u.trace_id AND p.span_id = u.span_id
-          AND p.leased_until = u.lease AND p."timestamp" = u.ts
+    // The oldest batch whose lease has ended, leased again, with its spans from their crash records, except spans
+    // running again (a heartbeat since the claim wrote them a new row: they did not crash after all). A batch with
+    // none of those left comes back as one row without a span, so it can be closed.
+    public const string Reclaim = """
+        WITH batch AS (
+            UPDATE partial_collection_batches b
+            SET leased_until = now() + $1 * interval '1 microsecond'
+            WHERE b.id = (
+                SELECT id FROM partial_collection_batches
+                WHERE leased_until < now()
+                ORDER BY id
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED)
+            RETURNING b.id, b.ids, b.leased_until)
+        SELECT c.id, c.trace_id, c.span_id, c.trace, c.last_heartbeat, c.heartbeat_unix_nano, b.leased_until, c.expires_at,
+               c.collected_at, c.tenant, c.service_name, b.id
+        FROM batch b
+        LEFT JOIN partial_collected c ON c.id = ANY (b.ids)
+            AND NOT EXISTS (SELECT 1 FROM partial_traces p WHERE p.trace_id = c.trace_id AND p.span_id = c.span_id)
         """;
 
-    // Permanently rejected or undecodable: move the row, as stored (its tenant too), to the dead letters with the reason.
+    // Every span of the batch is settled: forget the batch (its crash records stay for the live view). Only while
+    // the lease is still this claim's: past it another receiver owns the batch.
+    public const string CloseBatch = """
+        DELETE FROM partial_collection_batches WHERE id = $1 AND leased_until = $2
+        """;
+
+    // Retryable failure: keep the undelivered spans in the batch and make it due again at once (its spans keep their
+    // place: batches are reclaimed oldest first, before new rows), instead of making every replica wait out the lease.
+    public const string ReleaseBatch = """
+        UPDATE partial_collection_batches
+        SET ids = $3, first_id = (SELECT min(i) FROM unnest($3::bigint[]) AS i), leased_until = now()
+        WHERE id = $1 AND leased_until = $2
+        """;
+
+    // Permanently rejected or undecodable: move the crash record, as stored (its tenant too), to the dead letters
+    // with the reason; only while the batch is still this claim's.
     public const string MoveToDeadLetters = """
         WITH moved AS (
-            DELETE FROM partial_traces p
-            USING unnest($1::text[]::tid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[]) AS u(row_version, trace_id, span_id, lease, ts, reason)
-            WHERE p.ctid = u.row_version AND p.trace_id = u.trace_id AND p.span_id = u.span_id
-              AND p.leased_until = u.lease AND p."timestamp" = u.ts
-            RETURNING p.trace_id, p.span_id, p.trace, p."timestamp", u.reason, p.tenant)
+            DELETE FROM partial_collected c
+            USING unnest($3::bigint[], $4::text[]) AS u(id, reason)
+            WHERE c.id = u.id
+              AND EXISTS (SELECT 1 FROM partial_collection_batches b WHERE b.id = $1 AND b.leased_until = $2)
+            RETURNING c.trace_id, c.span_id, c.trace, c.last_heartbeat, u.reason, c.tenant)
         INSERT INTO partial_dead_letters (trace_id, span_id, trace, "timestamp", reason, tenant)
-        SELECT trace_id, span_id, trace, "timestamp", reason, tenant FROM moved
+        SELECT trace_id, span_id, trace, last_heartbeat, reason, tenant FROM moved
         """;
 
     // Delivered but rejected in part: OTLP's partial success says how many spans, not which, so every span
@@ -80,12 +107,19 @@ internal static class CollectionSql
         FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[], $5::text[], $6::text[]) AS u(trace_id, span_id, trace, ts, reason, tenant)
         """;
 
-    // Due but not yet delivered (leased rows excluded: they are in flight), through the expires_bucket index;
-    // with nothing due the range is empty, so the gauge costs an idle cycle nothing.
+    // Due and not delivered: expired spans not yet claimed, through the expires_bucket index (with nothing due the
+    // range is empty, so the gauge costs an idle cycle nothing), and spans of batches handed back or whose lease
+    // ran out (batches in flight under their lease are not waiting).
     public const string Backlog = """
-        SELECT count(*), extract(epoch FROM now() - min(expires_at))::float8
-        FROM partial_traces
-        WHERE expires_bucket <= timezone('UTC', now()) AND (leased_until IS NULL OR leased_until < now())
+        SELECT sum(n)::bigint, extract(epoch FROM now() - min(oldest))::float8
+        FROM (
+            SELECT count(*) AS n, min(expires_at) AS oldest
+            FROM partial_traces
+            WHERE expires_bucket <= timezone('UTC', now())
+            UNION ALL
+            SELECT count(*), min(c.expires_at)
+            FROM partial_collection_batches b JOIN partial_collected c ON c.id = ANY (b.ids)
+            WHERE b.leased_until <= now()) due
         """;
 
     // Tombstones (stopped spans' rows) only need to outlive late heartbeats; read through their partial index.
@@ -119,13 +153,15 @@ internal static class CollectionSql
         """;
 
     // Records of collected spans past their retention ($1 in microseconds), or beyond the newest $2 rows (ids grow
-    // with collection time), oldest first, $3 rows at a time; repeated like the tombstone purge.
+    // with collection time), oldest first, $3 rows at a time; repeated like the tombstone purge. Never a record of a
+    // batch still in flight: it holds the only copy of its span until the downstream has it.
     public const string PurgeCollected = """
         DELETE FROM partial_collected
         WHERE id = ANY (ARRAY(
             SELECT id FROM partial_collected
-            WHERE collected_at < now() - $1 * interval '1 microsecond'
-               OR id <= (SELECT id FROM partial_collected ORDER BY id DESC OFFSET $2 LIMIT 1)
+            WHERE (collected_at < now() - $1 * interval '1 microsecond'
+                   OR id <= (SELECT id FROM partial_collected ORDER BY id DESC OFFSET $2 LIMIT 1))
+              AND id < coalesce((SELECT min(first_id) FROM partial_collection_batches), 9223372036854775807)
             ORDER BY id
             LIMIT $3))
         """;

@@ -22,7 +22,6 @@ internal static class WriteSql
                 expires_at = EXCLUDED.expires_at,
                 heartbeat_unix_nano = EXCLUDED.heartbeat_unix_nano,
                 stopped_until = EXCLUDED.stopped_until,
-                leased_until = NULL,
                 tenant = coalesce(p.tenant, EXCLUDED.tenant),
                 service_name = coalesce(EXCLUDED.service_name, p.service_name),
                 span_name = coalesce(EXCLUDED.span_name, p.span_name),

@@ -52,7 +52,7 @@ public sealed partial class CollectionCycle(
         var cycle = tally.ToResult();
         if (cycle.Collected > 0)
         {
-            LogCycle(cycle.Collected, cycle.Delivered, cycle.DeadLettered, cycle.Released, cycle.KeptAlive);
+            LogCycle(cycle.Collected, cycle.Delivered, cycle.DeadLettered, cycle.Released, cycle.LeaseLost);
         }
 
         return cycle;
@@ -72,6 +72,6 @@ public sealed partial class CollectionCycle(
         }
     }
 
-    [LoggerMessage(LogLevel.Information, "Collected {Collected} expired spans: {Delivered} delivered, {DeadLettered} dead-lettered, {Released} handed back, {KeptAlive} kept alive by a heartbeat")]
-    private partial void LogCycle(int collected, int delivered, int deadLettered, int released, int keptAlive);
+    [LoggerMessage(LogLevel.Information, "Collected {Collected} expired spans: {Delivered} delivered, {DeadLettered} dead-lettered, {Released} handed back, {LeaseLost} taken over by another receiver after the lease ran out")]
+    private partial void LogCycle(int collected, int delivered, int deadLettered, int released, int leaseLost);
 }

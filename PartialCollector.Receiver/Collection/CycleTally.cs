@@ -9,7 +9,7 @@ namespace PartialCollector.Receiver.Collection;
 /// </summary>
 public sealed class CycleTally
 {
-    private int collected, delivered, deadLettered, released, keptAlive, requests;
+    private int collected, delivered, deadLettered, released, leaseLost, requests;
     private string? failure;
 
     public void Claimed(int rows) => Interlocked.Add(ref collected, rows);
@@ -21,7 +21,7 @@ public sealed class CycleTally
         Interlocked.Add(ref delivered, result.Deleted);
         Interlocked.Add(ref deadLettered, result.DeadLettered);
         Interlocked.Add(ref released, result.Released);
-        Interlocked.Add(ref keptAlive, result.KeptAlive);
+        Interlocked.Add(ref leaseLost, result.LeaseLost);
     }
 
     /// <summary>Keeps the first reason: the one the cycle reports.</summary>
@@ -32,7 +32,7 @@ public sealed class CycleTally
         Volatile.Read(ref delivered),
         Volatile.Read(ref deadLettered),
         Volatile.Read(ref released),
-        Volatile.Read(ref keptAlive),
+        Volatile.Read(ref leaseLost),
         Volatile.Read(ref requests),
         Volatile.Read(ref failure));
 }

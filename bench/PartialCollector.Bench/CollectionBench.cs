@@ -181,7 +181,7 @@ public static class CollectionBench
         await using var command = dataSource.CreateCommand("""
             EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT)
             SELECT trace_id, span_id FROM partial_traces
-            WHERE expires_bucket <= timezone('UTC', now()) AND (leased_until IS NULL OR leased_until < now())
+            WHERE expires_bucket <= timezone('UTC', now())
             ORDER BY expires_bucket LIMIT 1000 FOR UPDATE SKIP LOCKED
             """);
         var lines = new List<string>();

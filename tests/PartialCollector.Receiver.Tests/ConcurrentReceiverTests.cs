@@ -131,7 +131,7 @@ public sealed class ConcurrentReceiverTests
         Assert.Equal(1, result.Batches);
         Assert.Single(downstream.Requests);
         Assert.Equal(0, await LeasedAsync(table));
-        Assert.Equal(250, await table.ScalarAsync<long>("SELECT count(*) FROM partial_traces WHERE expires_at < now()"));
+        Assert.Equal(250, await table.CountUndeliveredAsync());
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public sealed class ConcurrentReceiverTests
     }
 
     private static Task<long> LeasedAsync(PartialTracesTable table) =>
-        table.ScalarAsync<long>("SELECT count(*) FROM partial_traces WHERE leased_until > now()");
+        table.ScalarAsync<long>("SELECT coalesce(sum(cardinality(ids)), 0)::bigint FROM partial_collection_batches WHERE leased_until > now()");
 
     private static async Task<CycleResult> DrainAsync(CollectionCycle cycle, PartialTracesTable table)
     {

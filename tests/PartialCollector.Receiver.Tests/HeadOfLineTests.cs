@@ -172,7 +172,7 @@ public sealed class HeadOfLineTests
         Assert.Single(downstream.Requests);
         Assert.Equal(1, result.Delivered);
         Assert.Equal(2, result.Released);
-        Assert.Equal(2, await new PartialTracesTable(connectionString).ScalarAsync<long>("SELECT count(*) FROM partial_traces WHERE expires_at < now()"));
+        Assert.Equal(2, await new PartialTracesTable(connectionString).CountUndeliveredAsync());
     }
 
     private static async Task InsertExpiredAsync(string connectionString, SpanKey key, byte[] trace)

@@ -39,6 +39,12 @@ public sealed class PartialTracesTable(string connectionString)
     public Task<long> CountAsync(string table = "partial_traces") =>
         ScalarAsync<long>(table == "partial_traces" ? "SELECT count(*) FROM partial_traces WHERE stopped_until IS NULL" : $"SELECT count(*) FROM {table}");
 
+    /// <summary>Expired spans not yet delivered, wherever they wait: in partial_traces, or claimed in a batch.</summary>
+    public Task<long> CountUndeliveredAsync() => ScalarAsync<long>("""
+        SELECT (SELECT count(*) FROM partial_traces WHERE expires_at < now())
+             + (SELECT coalesce(sum(cardinality(ids)), 0) FROM partial_collection_batches)
+        """);
+
     public Task<long> CountTombstonesAsync() => ScalarAsync<long>("SELECT count(*) FROM partial_traces WHERE stopped_until IS NOT NULL");
 
     public Task<bool> HasTombstoneAsync(SpanKey key) =>
