@@ -13,7 +13,7 @@ namespace PartialCollector.Receiver.Collection;
 /// less its end time, any <c>partial.gc</c> attributes and, when it is replaced, its status; the new fields follow.
 /// Spans are grouped by resource and scope, compared as stored: every field of a ResourceSpans but its scope_spans,
 /// and of a ScopeSpans but its spans. Rows are walked down to the fields of a span, of its attributes' keys and of
-/// its status, and no deeper: the downstream judges the rest, and a rejection there is split down to one span.
+/// its status, and no deeper: the downstream judges the rest, and a rejection there is split down to one row.
 /// </summary>
 internal sealed class SpanSplicer(bool markAsError)
 {
