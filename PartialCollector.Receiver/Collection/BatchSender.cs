@@ -53,8 +53,8 @@ public sealed partial class BatchSender(
             }
 
             // The slices bound rows of one span each; a row of several spans may add more than they allowed for, so
-            // then measure the request (which costs a pass over it) rather than send what is known to be too large.
-            if (sendable.Count > 1 && decorated.SpanCount > sendable.Count && decorated.Request.CalculateSize() > settings.MaxBatchBytes)
+            // then check the request's size rather than send what is known to be too large.
+            if (sendable.Count > 1 && decorated.SpanCount > sendable.Count && decorated.Request.Length > settings.MaxBatchBytes)
             {
                 PushHalves(pending, next.Tenant, sendable);
                 continue;

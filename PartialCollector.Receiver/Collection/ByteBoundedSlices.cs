@@ -4,7 +4,7 @@ namespace PartialCollector.Receiver.Collection;
 
 /// <summary>
 /// Cuts claimed rows, in order, into runs whose export request should stay under <c>MaxBatchBytes</c>, judged by
-/// the stored size before decoding, which bounds the request when each row holds one span (as the Exporter stores
+/// the stored size, which bounds the request when each row holds one span (as the Exporter stores
 /// them); <see cref="BatchSender"/> measures requests with rows of several spans. A row larger than the bound on
 /// its own is a run of one.
 /// </summary>

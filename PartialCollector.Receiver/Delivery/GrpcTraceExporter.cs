@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
@@ -8,8 +9,17 @@ namespace PartialCollector.Receiver.Delivery;
 /// <summary>OTLP/gRPC: <c>TraceService/Export</c> on one long-lived HTTP/2 channel.</summary>
 public sealed class GrpcTraceExporter : ITraceExporter, IDisposable
 {
+    // TraceService/Export as the generated client calls it, but for a request that is already encoded (SpanSplicer):
+    // its bytes go out as they are, and only the answer is parsed.
+    private static readonly Method<byte[], ExportTraceServiceResponse> Export = new(
+        MethodType.Unary,
+        TraceService.Descriptor.FullName,
+        "Export",
+        Marshallers.Create(static (byte[] request) => request, static request => request),
+        Marshallers.Create(static (ExportTraceServiceResponse response) => response.ToByteArray(), ExportTraceServiceResponse.Parser.ParseFrom));
+
     private readonly GrpcChannel channel;
-    private readonly TraceService.TraceServiceClient client;
+    private readonly CallInvoker invoker;
     private readonly IReadOnlyList<KeyValuePair<string, string>> configuredHeaders;
     private readonly Metadata headers;
     private readonly TimeSpan timeout;
@@ -38,7 +48,7 @@ public sealed class GrpcTraceExporter : ITraceExporter, IDisposable
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             },
         });
-        client = new TraceService.TraceServiceClient(channel);
+        invoker = channel.CreateCallInvoker();
         gzip = downstream.UsesGzip;
         configuredHeaders = OtlpHeaders.Parse(downstream.Headers);
         headers = MetadataOf(configuredHeaders);
@@ -50,7 +60,7 @@ public sealed class GrpcTraceExporter : ITraceExporter, IDisposable
         {
             var deadline = timeProvider.GetUtcNow().UtcDateTime + timeout;
             var metadata = request.Headers.Count == 0 ? headers : MetadataOf(RequestHeaders.Merge(configuredHeaders, request.Headers));
-            var response = await client.ExportAsync(request.Traces, new CallOptions(metadata, deadline, cancellationToken));
+            var response = await invoker.AsyncUnaryCall(Export, null, new CallOptions(metadata, deadline, cancellationToken), request.Traces);
             return response.PartialSuccess is { RejectedSpans: > 0 } partial
                 ? new ExportOutcome.Delivered(partial.RejectedSpans, partial.ErrorMessage)
                 : new ExportOutcome.Delivered(0, response.PartialSuccess?.ErrorMessage is { Length: > 0 } warning ? warning : null);

@@ -81,9 +81,8 @@ public sealed class HttpTraceExporter : ITraceExporter
         _ => new ExportOutcome.Rejected($"HTTP {(int)status}: {detail}"),
     };
 
-    private HttpContent Body(ExportTraceServiceRequest request)
+    private HttpContent Body(byte[] bytes)
     {
-        var bytes = request.ToByteArray();
         if (gzip)
         {
             using var compressed = new MemoryStream();

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using PartialCollector.Core.Storage;
 using PartialCollector.Receiver;
@@ -24,8 +25,9 @@ public sealed class ByteBoundedSlicesTests
 
         Assert.Equal(rows, slices.SelectMany(s => s));
         Assert.True(slices.Count > 5, $"{slices.Count} slices");
-        Assert.All(slices, s => Assert.InRange(decorator.Decorate(s).Request.CalculateSize(), 1, Bound));
-        Assert.All(slices.SkipLast(1), s => Assert.True(decorator.Decorate(s).Request.CalculateSize() > Bound / 2, "slices are not cut needlessly short"));
+        Assert.All(slices, s => Assert.InRange(decorator.Decorate(s).Request.Length, 1, Bound));
+        Assert.All(slices, s => Assert.Equal(s.Count, ExportTraceServiceRequest.Parser.ParseFrom(decorator.Decorate(s).Request).ResourceSpans.Sum(r => r.ScopeSpans.Sum(x => x.Spans.Count))));
+        Assert.All(slices.SkipLast(1), s => Assert.True(decorator.Decorate(s).Request.Length > Bound / 2, "slices are not cut needlessly short"));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using PartialCollector.Core.Codecs;
@@ -24,7 +25,7 @@ public sealed class SpanDecoratorTests
 
         var batch = Decorate(new PartialReceiverOptions(), Row(span));
 
-        var sent = batch.Request.ResourceSpans.Single().ScopeSpans.Single().Spans.Single();
+        var sent = Request(batch).ResourceSpans.Single().ScopeSpans.Single().Spans.Single();
         var gc = Assert.Single(sent.Attributes, a => a.Key == PartialAttributes.Gc);
         Assert.True(gc.Value.BoolValue);
         Assert.Equal(UnixNano(LastHeartbeat), sent.EndTimeUnixNano);
@@ -41,8 +42,8 @@ public sealed class SpanDecoratorTests
         var clientTime = Decorate(new PartialReceiverOptions(), Row(Spans.NewSpan(Spans.NewKey()), heartbeatUnixNano: 1_700_000_123_000_000_000));
         var skewed = Decorate(new PartialReceiverOptions(), Row(span));
 
-        Assert.Equal(1_700_000_123_000_000_000UL, clientTime.Request.ResourceSpans[0].ScopeSpans[0].Spans[0].EndTimeUnixNano);
-        Assert.Equal(span.StartTimeUnixNano, skewed.Request.ResourceSpans[0].ScopeSpans[0].Spans[0].EndTimeUnixNano);
+        Assert.Equal(1_700_000_123_000_000_000UL, Request(clientTime).ResourceSpans[0].ScopeSpans[0].Spans[0].EndTimeUnixNano);
+        Assert.Equal(span.StartTimeUnixNano, Request(skewed).ResourceSpans[0].ScopeSpans[0].Spans[0].EndTimeUnixNano);
     }
 
     [Fact]
@@ -55,13 +56,13 @@ public sealed class SpanDecoratorTests
 
         var batch = Decorate(options, Row(span, heartbeatUnixNano: 5), Row(ok));
 
-        var spans = batch.Request.ResourceSpans.Single().ScopeSpans.Single().Spans;
+        var spans = Request(batch).ResourceSpans.Single().ScopeSpans.Single().Spans;
         Assert.All(spans, s => Assert.Equal(UnixNano(Collected), s.EndTimeUnixNano));
         Assert.Null(spans[0].Status);
         Assert.Equal(Status.Types.StatusCode.Ok, spans[1].Status.Code);
 
         var marked = Decorate(new PartialReceiverOptions(), Row(ok));
-        Assert.Equal(Status.Types.StatusCode.Ok, marked.Request.ResourceSpans[0].ScopeSpans[0].Spans[0].Status.Code);
+        Assert.Equal(Status.Types.StatusCode.Ok, Request(marked).ResourceSpans[0].ScopeSpans[0].Spans[0].Status.Code);
     }
 
     [Fact]
@@ -74,10 +75,12 @@ public sealed class SpanDecoratorTests
         var batch = Decorate(new PartialReceiverOptions(), a1, b, a2);
 
         Assert.Equal(3, batch.SpanCount);
-        Assert.Equal(2, batch.Request.ResourceSpans.Count);
-        Assert.Equal(2, batch.Request.ResourceSpans[0].ScopeSpans.Single().Spans.Count);
-        Assert.Single(batch.Request.ResourceSpans[1].ScopeSpans.Single().Spans);
+        Assert.Equal(2, Request(batch).ResourceSpans.Count);
+        Assert.Equal(2, Request(batch).ResourceSpans[0].ScopeSpans.Single().Spans.Count);
+        Assert.Single(Request(batch).ResourceSpans[1].ScopeSpans.Single().Spans);
     }
+
+    private static ExportTraceServiceRequest Request(DecoratedBatch batch) => ExportTraceServiceRequest.Parser.ParseFrom(batch.Request);
 
     private static DecoratedBatch Decorate(PartialReceiverOptions options, params ClaimedSpan[] rows) =>
         new SpanDecorator(Options.Create(options)).Decorate(rows);

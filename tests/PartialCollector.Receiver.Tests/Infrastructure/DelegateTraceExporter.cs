@@ -10,11 +10,12 @@ public sealed class DelegateTraceExporter(Func<ExportTraceServiceRequest, Task<E
 
     public async Task<ExportOutcome> ExportAsync(ExportRequest request, CancellationToken cancellationToken)
     {
+        var traces = ExportTraceServiceRequest.Parser.ParseFrom(request.Traces);
         lock (Requests)
         {
-            Requests.Add(request.Traces.Clone());
+            Requests.Add(traces.Clone());
         }
 
-        return await export(request.Traces);
+        return await export(traces);
     }
 }
