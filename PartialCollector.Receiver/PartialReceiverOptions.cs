@@ -39,11 +39,19 @@ public sealed class PartialReceiverOptions
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Export requests a cycle has in flight at once (1-64): one claimer feeds this many senders (see
+    /// Export requests a cycle has in flight at once (1-64): the claimers feed this many senders (see
     /// <see cref="Collection.CycleDrain"/>), so claims and settles overlap sends and the database and the downstream
-    /// are busy at the same time. Up to twice this many batches, plus one, are in memory.
+    /// are busy at the same time. Up to twice this many batches, plus one per claimer, are in memory.
     /// </summary>
     public int Concurrency { get; set; } = 3;
+
+    /// <summary>
+    /// Claims a draining cycle has in flight at once (1-16). A claim is the database's work (it moves a batch of spans
+    /// to their crash records), so one claimer keeps one PostgreSQL backend busy at most; more let a backlog use more
+    /// of the database's cores. The second and later claimers start only once a claim comes back full, so an idle
+    /// cycle stays one claim.
+    /// </summary>
+    public int Claimers { get; set; } = 2;
 
     /// <summary>Which time a collected span ends at.</summary>
     public EndTimeSource EndTime { get; set; } = EndTimeSource.LastHeartbeat;

@@ -67,6 +67,11 @@ public sealed class PartialReceiverOptionsValidator : IValidateOptions<PartialRe
             failures.Add($"{s}:Concurrency must be between 1 and 64 (got {options.Concurrency}).");
         }
 
+        if (options.Claimers is < 1 or > 16)
+        {
+            failures.Add($"{s}:Claimers must be between 1 and 16 (got {options.Claimers}).");
+        }
+
         if (!Enum.IsDefined(options.EndTime))
         {
             failures.Add($"{s}:EndTime must be LastHeartbeat or CollectionTime (got {options.EndTime}).");

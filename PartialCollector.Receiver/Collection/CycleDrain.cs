@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using PartialCollector.Core.Storage;
@@ -6,10 +7,11 @@ using PartialCollector.Receiver.Telemetry;
 namespace PartialCollector.Receiver.Collection;
 
 /// <summary>
-/// Drains what is due in one cycle: one claimer feeds a bounded channel of batches to <c>Concurrency</c> senders,
-/// which send (see <see cref="BatchSender"/>) and settle them. The claimer is the only one that claims, and it
-/// stops for good at the first failure, so no row is claimed twice in a cycle; a sender hands rows back only after
-/// the claimer has stopped. A backlog that fits in one batch is one claim and one request, as is an idle cycle's one claim.
+/// Drains what is due in one cycle: <c>Claimers</c> claimers feed a bounded channel of batches to <c>Concurrency</c>
+/// senders, which send (see <see cref="BatchSender"/>) and settle them. Only one claimer starts; the others join
+/// once a claim comes back full (there is a backlog). Claimers stop for good at the first failure, so no batch is
+/// claimed twice in a cycle; a sender hands a batch back only after every claimer has stopped. A backlog that fits in
+/// one batch is one claim and one request, as is an idle cycle's one claim.
 /// </summary>
 public sealed class CycleDrain(
     CollectionStore store,
@@ -26,12 +28,40 @@ public sealed class CycleDrain(
         // at most one round ahead (claimed rows wait here under their lease).
         var batches = Channel.CreateBounded<ClaimedBatch>(new BoundedChannelOptions(concurrency) { SingleWriter = true });
         using var stop = new CancellationTokenSource();
-        var claimer = ClaimAsync(batches.Writer, stop, tally, cancellationToken);
+        var claimer = ClaimersAsync(batches.Writer, stop, tally, cancellationToken);
         var senders = Enumerable.Range(0, concurrency).Select(_ => SendAsync(batches.Reader, claimer, stop, tally, cancellationToken));
         await Task.WhenAll([claimer, .. senders]);
     }
 
-    private async Task ClaimAsync(ChannelWriter<ClaimedBatch> writer, CancellationTokenSource stop, CycleTally tally, CancellationToken cancellationToken)
+    private async Task ClaimersAsync(ChannelWriter<ClaimedBatch> writer, CancellationTokenSource stop, CycleTally tally, CancellationToken cancellationToken)
+    {
+        // Batches claimed but never queued because a sender failed meanwhile; handed back only once every claimer
+        // has stopped, or a claim still under way could take one again at once.
+        var unsent = new ConcurrentQueue<ClaimedBatch>();
+        try
+        {
+            var backlog = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var first = ClaimAsync(writer, stop, tally, backlog, unsent, cancellationToken);
+            Task[] claimers = [first];
+            if (await Task.WhenAny(first, backlog.Task) == backlog.Task)
+            {
+                claimers = [first, .. Enumerable.Range(1, options.Value.Claimers - 1).Select(_ => ClaimAsync(writer, stop, tally, backlog, unsent, cancellationToken))];
+            }
+
+            await Task.WhenAll(claimers);
+        }
+        finally
+        {
+            writer.Complete();
+            while (unsent.TryDequeue(out var batch))
+            {
+                await ReleaseAsync(batch, tally);
+            }
+        }
+    }
+
+    private async Task ClaimAsync(
+        ChannelWriter<ClaimedBatch> writer, CancellationTokenSource stop, CycleTally tally, TaskCompletionSource backlog, ConcurrentQueue<ClaimedBatch> unsent, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         try
@@ -54,8 +84,8 @@ public sealed class CycleDrain(
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
-                    // A sender failed while this batch waited for room (or during its claim): hand it back unsent.
-                    await ReleaseAsync(batch, tally);
+                    // A sender failed while this batch waited for room (or during its claim): it goes back unsent.
+                    unsent.Enqueue(batch);
                     break;
                 }
 
@@ -63,6 +93,8 @@ public sealed class CycleDrain(
                 {
                     break;
                 }
+
+                backlog.TrySetResult();
             }
         }
         catch
@@ -70,10 +102,6 @@ public sealed class CycleDrain(
             // Typically the database is unreachable: the senders would only fail the same way.
             await stop.CancelAsync();
             throw;
-        }
-        finally
-        {
-            writer.Complete();
         }
     }
 
@@ -127,6 +155,6 @@ public sealed class CycleDrain(
         tally.Settled(result);
     }
 
-    // Whether it ended well or not: the claimer's own error reaches the cycle through its task.
+    // Whether they ended well or not: a claimer's own error reaches the cycle through the claimers' task.
     private static async Task StoppedAsync(Task claimer) => await claimer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 }

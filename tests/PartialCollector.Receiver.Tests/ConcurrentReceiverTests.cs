@@ -105,6 +105,50 @@ public sealed class ConcurrentReceiverTests
         Assert.Single(downstream.Requests);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task ABacklogIsClaimedByEveryClaimerAtOnceAndEachSpanDeliveredOnce(int claimers)
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync($"recv_claimers{claimers}");
+        var keys = await ExpiredSpans.SeedAsync(connectionString, 1000);
+        var table = new PartialTracesTable(connectionString);
+        var firstSend = true;
+        var downstream = new DelegateTraceExporter(async _ =>
+        {
+            // Hold the first send until everything the claimers can hold is claimed: the batch being sent, one in the
+            // channel, and one per claimer waiting for room in it. With fewer claimers running this never comes.
+            if (firstSend)
+            {
+                firstSend = false;
+                await Poll.UntilAsync(() => BatchesAsync(table), n => n == 2 + claimers, what: $"{2 + claimers} batches claimed");
+            }
+
+            return new ExportOutcome.Delivered();
+        });
+        await using var receiver = ReceiverHarness.Create(
+            connectionString,
+            "http://127.0.0.1:1",
+            new Dictionary<string, string?>
+            {
+                ["PartialReceiver:Concurrency"] = "1",
+                ["PartialReceiver:BatchSize"] = "50",
+                ["PartialReceiver:Claimers"] = $"{claimers}",
+            },
+            downstream);
+
+        var result = await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+
+        Assert.Null(result.Failure);
+        Assert.Equal(1000, result.Delivered);
+        var sent = downstream.Requests.SelectMany(r => r.ResourceSpans).SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans)
+            .Select(s => new PartialCollector.Core.Model.SpanKey(Convert.ToHexStringLower(s.TraceId.Span), Convert.ToHexStringLower(s.SpanId.Span)))
+            .ToList();
+        Assert.Equal(keys.ToHashSet(), sent.ToHashSet());
+        Assert.Equal(1000, sent.Count);
+        Assert.Equal(0, await BatchesAsync(table));
+    }
+
     [Fact]
     public async Task ARetryableFailureHandsBackTheBatchesClaimedAheadWithoutSendingThem()
     {
@@ -164,6 +208,9 @@ public sealed class ConcurrentReceiverTests
         Assert.Equal(keys.ToHashSet(), sink.Received.Keys.ToHashSet());
         Assert.Equal(0, await new PartialTracesTable(connectionString).CountAsync());
     }
+
+    private static Task<long> BatchesAsync(PartialTracesTable table) =>
+        table.ScalarAsync<long>("SELECT count(*) FROM partial_collection_batches");
 
     private static Task<long> LeasedAsync(PartialTracesTable table) =>
         table.ScalarAsync<long>("SELECT coalesce(sum(cardinality(ids)), 0)::bigint FROM partial_collection_batches WHERE leased_until > now()");

@@ -17,6 +17,7 @@ public sealed class ReceiverOptionsTests
     [InlineData("PartialReceiver:MaxBatchBytes", "1000", "PartialReceiver:MaxBatchBytes must be between 65536 and 67108864")]
     [InlineData("PartialReceiver:DeadLetterRetention", "0s", "PartialReceiver:DeadLetterRetention must be positive")]
     [InlineData("PartialReceiver:Concurrency", "0", "PartialReceiver:Concurrency must be between 1 and 64")]
+    [InlineData("PartialReceiver:Claimers", "17", "PartialReceiver:Claimers must be between 1 and 16")]
     [InlineData("PartialReceiver:Lease", "5s", "PartialReceiver:Lease must be longer than PartialReceiver:Downstream:Timeout")]
     [InlineData("PartialReceiver:Downstream:Protocol", "http/json", "PartialReceiver:Downstream:Protocol must be grpc or http/protobuf")]
     [InlineData("PartialReceiver:Downstream:Compression", "zstd", "PartialReceiver:Downstream:Compression must be none or gzip")]
