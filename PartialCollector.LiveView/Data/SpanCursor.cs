@@ -6,20 +6,22 @@ namespace PartialCollector.LiveView.Data;
 
 /// <summary>
 /// The sort key of the last row of a page, opaque to clients (base64url). Running spans are ordered by
-/// (start_time NULLS LAST, trace_id, span_id), crashed ones by (collected_at DESC, id DESC); a cursor carries the
-/// state it was made for, so one made for the other list is refused rather than misread.
+/// (start_time NULLS LAST, trace_id, span_id), crashed ones by id DESC (their crash record's, most recently recorded
+/// first), so a crashed cursor carries only the id; a cursor carries the state it was made for, so one made for the
+/// other list is refused rather than misread. Crashed cursors of the earlier (collected_at, id) format are refused
+/// as any cursor this API did not give out.
 /// </summary>
 public sealed record SpanCursor(string State, DateTime? Time, string? TraceId, string? SpanId, long Id)
 {
     public static SpanCursor ForRunning(LiveSpan last) => new(LiveSpan.Running, last.StartTime, last.TraceId, last.SpanId, 0);
 
-    public static SpanCursor ForCrashed(DateTime collectedAt, long id) => new(LiveSpan.Crashed, collectedAt, null, null, id);
+    public static SpanCursor ForCrashed(long id) => new(LiveSpan.Crashed, null, null, null, id);
 
     public string Encode()
     {
         var text = State == LiveSpan.Running
             ? $"r:{(Time is { } t ? t.Ticks.ToString(CultureInfo.InvariantCulture) : "-")}:{TraceId}:{SpanId}"
-            : $"c:{Time!.Value.Ticks.ToString(CultureInfo.InvariantCulture)}:{Id.ToString(CultureInfo.InvariantCulture)}";
+            : $"c:{Id.ToString(CultureInfo.InvariantCulture)}";
         return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
     }
 
@@ -56,10 +58,9 @@ public sealed record SpanCursor(string State, DateTime? Time, string? TraceId, s
                 return true;
             }
         }
-        else if (parts is ["c", var collected, var id] && TryTicks(collected, out var collectedAt)
-            && long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var rowId))
+        else if (parts is ["c", var id] && long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var rowId))
         {
-            cursor = new SpanCursor(LiveSpan.Crashed, collectedAt, null, null, rowId);
+            cursor = ForCrashed(rowId);
             return true;
         }
 

@@ -6,7 +6,7 @@ namespace PartialCollector.LiveView.Data;
 
 /// <summary>
 /// The live view's only access to PostgreSQL, read-only (SELECTs). Listings are keyset-paginated along the
-/// indexes of migrations 0006 and 0007: a page costs an index range scan of about <c>limit</c> entries, however
+/// indexes of migrations 0006, 0007 and 0010: a page costs an index range scan of about <c>limit</c> entries, however
 /// many rows the tables hold. Every statement is built from fixed fragments; what a client sends is a parameter.
 /// </summary>
 public sealed class SpanStore(NpgsqlDataSource dataSource)
@@ -58,11 +58,11 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
         var last = spans[^1];
         var next = query.State == LiveSpan.Running
             ? SpanCursor.ForRunning(last)
-            : SpanCursor.ForCrashed(last.CollectedAt!.Value, ids[spans.Count - 1]);
+            : SpanCursor.ForCrashed(ids[spans.Count - 1]);
         return new SpanPage(spans, next.Encode());
     }
 
-    /// <summary>A running span (tombstones are not), else the latest record of its collection; with the stored span.</summary>
+    /// <summary>A running span (tombstones are not), else the latest record of its collection (the highest id); with the stored span.</summary>
     public async Task<(LiveSpan Span, byte[] Trace)?> FindAsync(string traceId, string spanId, string? tenant, CancellationToken cancellationToken)
     {
         await using (var command = dataSource.CreateCommand())
@@ -84,7 +84,7 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
             command.CommandText = $"""
                 SELECT {CrashedColumns}, trace FROM partial_collected
                 WHERE trace_id = @trace_id AND span_id = @span_id{TenantFilter(tenant, command)}
-                ORDER BY collected_at DESC, id DESC LIMIT 1
+                ORDER BY id DESC LIMIT 1
                 """;
             AddIds(command, traceId, spanId);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -101,20 +101,7 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<ServiceSummary>> ServicesAsync(string? tenant, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand();
-        var tenantFilter = TenantFilter(tenant, command);
-        command.CommandText = $"""
-            SELECT service_name, sum(running)::bigint, round(extract(epoch FROM now() - min(oldest))::numeric, 3)::float8, sum(crashed)::bigint
-            FROM (
-                SELECT service_name, count(*) AS running, min(start_time) AS oldest, 0 AS crashed
-                FROM partial_traces WHERE stopped_until IS NULL{tenantFilter}
-                GROUP BY service_name
-                UNION ALL
-                SELECT service_name, 0, NULL, count(*)
-                FROM partial_collected WHERE collected_at > now() - interval '1 hour'{tenantFilter}
-                GROUP BY service_name) counts
-            GROUP BY service_name
-            ORDER BY service_name NULLS LAST
-            """;
+        command.CommandText = ServicesSql(tenant, command);
         var services = new List<ServiceSummary>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -127,6 +114,28 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
         }
 
         return services;
+    }
+
+    /// <summary>
+    /// The services summary. The last hour of collections is read through the BRIN index on collected_at (records
+    /// are appended in collection order, so the hour is the last few block ranges), not the whole table.
+    /// </summary>
+    internal static string ServicesSql(string? tenant, NpgsqlCommand command)
+    {
+        var tenantFilter = TenantFilter(tenant, command);
+        return $"""
+            SELECT service_name, sum(running)::bigint, round(extract(epoch FROM now() - min(oldest))::numeric, 3)::float8, sum(crashed)::bigint
+            FROM (
+                SELECT service_name, count(*) AS running, min(start_time) AS oldest, 0 AS crashed
+                FROM partial_traces WHERE stopped_until IS NULL{tenantFilter}
+                GROUP BY service_name
+                UNION ALL
+                SELECT service_name, 0, NULL, count(*)
+                FROM partial_collected WHERE collected_at > now() - interval '1 hour'{tenantFilter}
+                GROUP BY service_name) counts
+            GROUP BY service_name
+            ORDER BY service_name NULLS LAST
+            """;
     }
 
     /// <summary>Running spans of every tenant by service (null: rows without one), for the gauge.</summary>
@@ -200,19 +209,21 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
         return filters;
     }
 
-    /// <summary>Crashed spans, most recent collection first: (collected_at, id) descending.</summary>
+    /// <summary>
+    /// Crashed spans, most recently recorded first: id descending (ids grow with claim order), along the primary key,
+    /// or the service or tenant index, each (x, id).
+    /// </summary>
     internal static string CrashedSql(SpanQuery query, NpgsqlCommand command)
     {
         var filters = Filters("true", query, command);
 
-        if (query.After is { Time: { } collectedAt } after)
+        if (query.After is { } after)
         {
-            filters.Append(" AND (collected_at, id) < (@collected_at, @id)");
-            command.Parameters.Add(NpgsqlParameters.Time("collected_at", collectedAt));
+            filters.Append(" AND id < @id");
             command.Parameters.Add(new NpgsqlParameter<long>("id", after.Id));
         }
 
-        return $"SELECT {CrashedColumns} FROM partial_collected WHERE {filters} ORDER BY collected_at DESC, id DESC LIMIT @limit";
+        return $"SELECT {CrashedColumns} FROM partial_collected WHERE {filters} ORDER BY id DESC LIMIT @limit";
     }
 
     private static string TenantFilter(string? tenant, NpgsqlCommand command)

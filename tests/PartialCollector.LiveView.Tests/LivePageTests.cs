@@ -168,8 +168,9 @@ public sealed class LivePageTests(ITestOutputHelper output) : IAsyncLifetime
             await host.Seed.RunningAsync(SeededSpan.New(service, name), age, heartbeatAgo: heartbeat, frequency: TimeSpan.FromSeconds(30));
         }
 
-        await host.Seed.CollectedAsync(SeededSpan.New("search", "reindex orders"), TimeSpan.FromMinutes(2), ranFor: TimeSpan.FromMinutes(14));
-        await host.Seed.CollectedAsync(SeededSpan.New("billing", "invoice-run 2024-05"), TimeSpan.FromMinutes(26), ranFor: TimeSpan.FromHours(1.2));
+        // Oldest first, as the Receiver records them (the crashed tab lists the most recently recorded first).
         await host.Seed.CollectedAsync(SeededSpan.New("checkout", "settle-nightly-batch"), TimeSpan.FromMinutes(48), ranFor: TimeSpan.FromMinutes(9));
+        await host.Seed.CollectedAsync(SeededSpan.New("billing", "invoice-run 2024-05"), TimeSpan.FromMinutes(26), ranFor: TimeSpan.FromHours(1.2));
+        await host.Seed.CollectedAsync(SeededSpan.New("search", "reindex orders"), TimeSpan.FromMinutes(2), ranFor: TimeSpan.FromMinutes(14));
     }
 }
