@@ -6,7 +6,7 @@ using PartialCollector.TestSupport;
 
 namespace PartialCollector.Receiver.Tests;
 
-/// <summary>Storage stays bounded: dead letters and tombstones go once their retention has passed, however many there are.</summary>
+/// <summary>Storage stays bounded: dead letters, tombstones and crash records go once their retention has passed, however many there are.</summary>
 public sealed class RetentionPurgeTests
 {
     [Fact]
@@ -72,6 +72,38 @@ public sealed class RetentionPurgeTests
         Assert.Equal(0, result.Collected);
         Assert.Equal(10, await table.CountTombstonesAsync());
         Assert.Equal(0, await table.ScalarAsync<long>("SELECT count(*) FROM partial_traces WHERE trace_id LIKE 'stopped%'"));
+    }
+
+    [Fact]
+    public async Task CrashRecordsPastTheRetentionGoUpToTheOldestBatchInFlightAndRecentOnesStay()
+    {
+        var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("recv_collpurge");
+        var table = new PartialTracesTable(connectionString);
+
+        // Ids grow with collection time: six from two days ago, then four from the last minutes. The fifth old one
+        // is in a batch still leased (mid-send), so it and every record after it stay.
+        await table.ExecuteAsync("""
+            INSERT INTO partial_collected (trace_id, span_id, last_heartbeat, collected_at, reason, trace)
+            SELECT 'old' || i, 's', now(), now() - interval '2 days' + i * interval '1 second', 'no stop before expiry', '\x00'
+            FROM generate_series(1, 6) i;
+            INSERT INTO partial_collected (trace_id, span_id, last_heartbeat, collected_at, reason, trace)
+            SELECT 'new' || i, 's', now(), now() - interval '5 minutes' + i * interval '1 second', 'no stop before expiry', '\x00'
+            FROM generate_series(1, 4) i;
+            INSERT INTO partial_collection_batches (ids, first_id, leased_until)
+            SELECT array_agg(id), min(id), now() + interval '1 hour' FROM partial_collected WHERE trace_id = 'old5';
+            """);
+        await using var receiver = ReceiverHarness.Create(connectionString, "http://127.0.0.1:1", exporter: Idle());
+
+        await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal("new1,new2,new3,new4,old5,old6", await table.ScalarAsync<string>(
+            "SELECT string_agg(trace_id, ',' ORDER BY trace_id) FROM partial_collected"));
+
+        // Once the batch is delivered the rest past the retention goes; nothing within it does.
+        await table.ExecuteAsync("DELETE FROM partial_collection_batches");
+        await receiver.Cycle.RunOnceAsync(CancellationToken.None);
+        Assert.Equal("new1,new2,new3,new4", await table.ScalarAsync<string>(
+            "SELECT string_agg(trace_id, ',' ORDER BY trace_id) FROM partial_collected"));
     }
 
     private static DelegateTraceExporter Idle() =>
