@@ -44,6 +44,15 @@ public sealed class TenantAuthenticationHandler(
 
         if (Context.Connection.ClientCertificate is { } certificate)
         {
+            // Kestrel takes any certificate (the pinned thumbprint is the identity, no chain to a CA is asked for),
+            // so its validity period is checked here: an expired certificate is no credential, pinned or not.
+            var now = TimeProvider.GetUtcNow().UtcDateTime;
+            if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime())
+            {
+                return Task.FromResult(AuthenticateResult.Fail(
+                    $"the client certificate is not valid now (valid from {certificate.NotBefore.ToUniversalTime():u} to {certificate.NotAfter.ToUniversalTime():u})"));
+            }
+
             return Task.FromResult(directory.FindByThumbprint(certificate.Thumbprint) is { } tenant
                 ? Success(tenant)
                 : AuthenticateResult.Fail("the client certificate belongs to no tenant"));

@@ -14,7 +14,7 @@ namespace PartialCollector.Exporter.Tests;
 /// keys (<c>Kestrel:Endpoints:OtlpGrpc:Url=https://…</c>, <c>…:Certificate:Path</c> / <c>…:Password</c>) with a
 /// self-signed certificate made here and written to a PFX file. Over TLS a tenant's bearer key is still needed;
 /// over mTLS a client certificate whose thumbprint a tenant pins (<c>ClientCertificateThumbprints:{i}</c>) is the
-/// tenant's credential, and any other certificate is refused.
+/// tenant's credential while it is valid, and any other certificate is refused.
 /// </summary>
 public sealed class TlsTests : IAsyncLifetime
 {
@@ -26,6 +26,7 @@ public sealed class TlsTests : IAsyncLifetime
     private readonly X509Certificate2 server = ServerCertificate();
     private readonly X509Certificate2 client = ClientCertificate("CN=cert-team client");
     private readonly X509Certificate2 stranger = ClientCertificate("CN=nobody's client");
+    private readonly X509Certificate2 expired = ClientCertificate("CN=expired client", DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(-1));
     private ExporterHost tls = null!;
     private ExporterHost mtls = null!;
 
@@ -53,6 +54,7 @@ public sealed class TlsTests : IAsyncLifetime
             {
                 // As `openssl x509 -noout -fingerprint -sha1` prints it: colons and case do not matter.
                 ["PartialExporter:Tenants:cert-team:ClientCertificateThumbprints:0"] = Colons(client.Thumbprint),
+                ["PartialExporter:Tenants:cert-team:ClientCertificateThumbprints:1"] = expired.Thumbprint,
                 ["PartialExporter:Tenants:key-team:ApiKeys:0"] = KeyOfAnotherTenant,
             }),
             scheme: "https");
@@ -65,6 +67,7 @@ public sealed class TlsTests : IAsyncLifetime
         server.Dispose();
         client.Dispose();
         stranger.Dispose();
+        expired.Dispose();
         Directory.Delete(folder, recursive: true);
     }
 
@@ -141,6 +144,27 @@ public sealed class TlsTests : IAsyncLifetime
         Assert.Equal("key-team", await TenantOfAsync(mtls, stored));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task OverMtlsAPinnedCertificateThatHasExpiredIsRefused(bool overHttp)
+    {
+        var handshakes = new Handshakes(server);
+        using var stale = new LogsClient(mtls, handler: () => handshakes.Handler(expired));
+        var key = Spans.NewKey();
+
+        var answer = await stale.SendAsync(Request(Heartbeat(Traces(key))), overHttp);
+
+        Assert.Equal(401, answer.Status);
+        if (!overHttp)
+        {
+            Assert.Equal(Grpc.Core.StatusCode.Unauthenticated, answer.GrpcStatus);
+        }
+
+        Assert.Contains("not valid now", answer.Detail);
+        Assert.Null(await mtls.Table.FindAsync(key));
+    }
+
     private static Task<string> TenantOfAsync(ExporterHost exporter, SpanKey key) => Poll.UntilAsync(
         () => exporter.Table.ScalarAsync<string>(
             "SELECT coalesce((SELECT tenant FROM partial_traces WHERE trace_id = @t AND span_id = @s), '')", ("t", key.TraceId), ("s", key.SpanId)),
@@ -165,13 +189,16 @@ public sealed class TlsTests : IAsyncLifetime
         return Reloaded(request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1)));
     }
 
-    private static X509Certificate2 ClientCertificate(string subject)
+    private static X509Certificate2 ClientCertificate(string subject) =>
+        ClientCertificate(subject, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+
+    private static X509Certificate2 ClientCertificate(string subject, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
-        return Reloaded(request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1)));
+        return Reloaded(request.CreateSelfSigned(notBefore, notAfter));
     }
 
     /// <summary>Through PKCS#12 and back, so the private key is one TLS can use (as a certificate loaded from a file).</summary>
