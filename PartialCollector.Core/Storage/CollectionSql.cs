@@ -18,7 +18,8 @@ internal static class CollectionSql
     // an idle cycle's claim finds an empty index range. A row that a heartbeat changed between the scan and its
     // lock is locked in its new version, which this statement's snapshot cannot see, so the delete skips it and it
     // stays: it was just refreshed. Data-modifying CTEs all run to completion, so the move and its batch record are
-    // one atomic statement.
+    // one atomic statement. The records' ids are drawn as the rows are deleted, so the answer and the batch read the
+    // deleted rows once, rather than what the insert returns (another copy of every trace).
     public const string Claim = """
         WITH due AS (
             SELECT ctid
@@ -31,24 +32,25 @@ internal static class CollectionSql
             DELETE FROM partial_traces p
             USING due
             WHERE p.ctid = due.ctid
-            RETURNING p.trace_id, p.span_id, p.tenant, p.service_name, p.span_name, p.start_time, p."timestamp", p.frequency,
-                      p.trace, p.expires_at, p.heartbeat_unix_nano),
+            RETURNING nextval((SELECT pg_get_serial_sequence('partial_collected', 'id'))::regclass) AS id,
+                      p.trace_id, p.span_id, p.tenant, p.service_name, p.span_name, p.start_time, p."timestamp",
+                      p.frequency, p.trace, p.expires_at, p.heartbeat_unix_nano, now() AS collected_at),
         recorded AS (
-            INSERT INTO partial_collected (trace_id, span_id, tenant, service_name, span_name, start_time, last_heartbeat,
-                                           frequency, reason, trace, expires_at, heartbeat_unix_nano)
-            SELECT trace_id, span_id, tenant, service_name, span_name, start_time, "timestamp", frequency,
-                   'no stop before expiry', trace, expires_at, heartbeat_unix_nano
-            FROM moved
-            RETURNING id, trace_id, span_id, trace, last_heartbeat, heartbeat_unix_nano, expires_at, collected_at, tenant, service_name),
+            INSERT INTO partial_collected (id, trace_id, span_id, tenant, service_name, span_name, start_time, last_heartbeat,
+                                           frequency, reason, trace, expires_at, heartbeat_unix_nano, collected_at)
+            OVERRIDING SYSTEM VALUE
+            SELECT id, trace_id, span_id, tenant, service_name, span_name, start_time, "timestamp", frequency,
+                   'no stop before expiry', trace, expires_at, heartbeat_unix_nano, collected_at
+            FROM moved),
         batch AS (
             INSERT INTO partial_collection_batches (ids, first_id, leased_until)
             SELECT array_agg(id), min(id), now() + $2 * interval '1 microsecond'
-            FROM recorded
+            FROM moved
             HAVING count(*) > 0
             RETURNING id, leased_until)
-        SELECT r.id, r.trace_id, r.span_id, r.trace, r.last_heartbeat, r.heartbeat_unix_nano, b.leased_until, r.expires_at,
-               r.collected_at, r.tenant, r.service_name, b.id
-        FROM recorded r CROSS JOIN batch b
+        SELECT m.id, m.trace_id, m.span_id, m.trace, m."timestamp", m.heartbeat_unix_nano, b.leased_until, m.expires_at,
+               m.collected_at, m.tenant, m.service_name, b.id
+        FROM moved m CROSS JOIN batch b
         """;
 
     // The oldest batch whose lease has ended, leased again, with its spans from their crash records, except spans
