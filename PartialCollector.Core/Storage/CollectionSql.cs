@@ -154,27 +154,28 @@ internal static class CollectionSql
         WHERE c.oid = 'partial_dead_letters'::regclass
         """;
 
-    // Records of collected spans past their retention ($1 in microseconds), or beyond the newest $2 rows (ids grow
-    // with collection time), oldest first, $3 rows at a time; repeated like the tombstone purge. Never a record of a
-    // batch still in flight: it holds the only copy of its span until the downstream has it. The walk along the
-    // primary key stops at the newest record to purge: the newest past the retention, found through the BRIN index
-    // on collected_at (the block ranges before the cutoff: with nothing to purge, none), or the $2-th newest. Without
-    // that bound a purge that found fewer than $3 rows, as every cycle's last one does, read the whole table. A
-    // record older than the retention with an id above that newest one (claims committing out of order) goes a cycle
-    // later.
+    // Records of collected spans past their retention ($1 in microseconds), or older than the newest $2 ids (ids
+    // grow with claim order; gaps, from records dead-lettered or ids a failed claim drew, only make that keep fewer),
+    // oldest first, $3 rows at a time; repeated like the tombstone purge. Never a record of a batch still in flight:
+    // it holds the only copy of its span until the downstream has it. The walk along the primary key stops at the
+    // newest record to purge: the newest past the retention, found through the BRIN index on collected_at (the
+    // block ranges before the cutoff: with nothing to purge, none), or the id bound, read off the primary key's end.
+    // So an idle cycle reads neither the table nor a count's worth of index. A record older than the retention with
+    // an id above that newest one (claims committing out of order) goes a cycle later.
     public const string PurgeCollected = """
+        WITH bound AS (
+            SELECT (SELECT max(id) FROM partial_collected) - $2 AS beyond,
+                   (SELECT id FROM partial_collected
+                    WHERE collected_at < now() - $1 * interval '1 microsecond'
+                    ORDER BY collected_at DESC LIMIT 1) AS expired,
+                   coalesce((SELECT min(first_id) FROM partial_collection_batches), 9223372036854775807) AS in_flight)
         DELETE FROM partial_collected
         WHERE id = ANY (ARRAY(
-            SELECT id FROM partial_collected
-            WHERE (collected_at < now() - $1 * interval '1 microsecond'
-                   OR id <= (SELECT id FROM partial_collected ORDER BY id DESC OFFSET $2 LIMIT 1))
-              AND id <= greatest(
-                  (SELECT id FROM partial_collected
-                   WHERE collected_at < now() - $1 * interval '1 microsecond'
-                   ORDER BY collected_at DESC LIMIT 1),
-                  (SELECT id FROM partial_collected ORDER BY id DESC OFFSET $2 LIMIT 1))
-              AND id < coalesce((SELECT min(first_id) FROM partial_collection_batches), 9223372036854775807)
-            ORDER BY id
+            SELECT c.id FROM partial_collected c, bound b
+            WHERE c.id <= greatest(b.beyond, b.expired)
+              AND (c.id <= b.beyond OR c.collected_at < now() - $1 * interval '1 microsecond')
+              AND c.id < b.in_flight
+            ORDER BY c.id
             LIMIT $3))
         """;
 }
