@@ -1,10 +1,10 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using PartialCollector.Core.Tenants;
 
 namespace PartialCollector.Exporter;
 
 /// <summary>Refuses start-up on bad configuration, naming the key.</summary>
-public sealed partial class PartialExporterOptionsValidator : IValidateOptions<PartialExporterOptions>
+public sealed class PartialExporterOptionsValidator : IValidateOptions<PartialExporterOptions>
 {
     public ValidateOptionsResult Validate(string? name, PartialExporterOptions options)
     {
@@ -80,62 +80,7 @@ public sealed partial class PartialExporterOptionsValidator : IValidateOptions<P
             failures.Add($"{s}:RetryAfter must not be negative (got {options.RetryAfter}).");
         }
 
-        ValidateTenants(options, failures);
+        TenantRules.Validate(PartialExporterOptions.Section, options.Tenants, failures);
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
     }
-
-    private static void ValidateTenants(PartialExporterOptions options, List<string> failures)
-    {
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (name, tenant) in options.Tenants)
-        {
-            var t = $"{PartialExporterOptions.Section}:Tenants:{name}";
-            if (!TenantName().IsMatch(name))
-            {
-                failures.Add($"{t}: a tenant name is 1 to 64 letters, digits, '.', '_' or '-' (it travels in a header).");
-            }
-
-            if (tenant.ApiKeys.Count == 0 && tenant.ClientCertificateThumbprints.Count == 0)
-            {
-                failures.Add($"{t}:ApiKeys must hold at least one key (or {t}:ClientCertificateThumbprints one thumbprint).");
-            }
-
-            for (var i = 0; i < tenant.ApiKeys.Count; i++)
-            {
-                // The key itself never goes into a message.
-                if (tenant.ApiKeys[i].Trim().Length < 16)
-                {
-                    failures.Add($"{t}:ApiKeys:{i} must be at least 16 characters.");
-                }
-                else if (!keys.Add(tenant.ApiKeys[i].Trim()))
-                {
-                    failures.Add($"{t}:ApiKeys:{i} is also another tenant's key.");
-                }
-            }
-
-            for (var i = 0; i < tenant.ClientCertificateThumbprints.Count; i++)
-            {
-                if (!Thumbprint().IsMatch(tenant.ClientCertificateThumbprints[i]))
-                {
-                    failures.Add($"{t}:ClientCertificateThumbprints:{i} must be a SHA-1 thumbprint: 40 hexadecimal digits.");
-                }
-            }
-
-            if (tenant.MaxRecordsPerSecond is < 1)
-            {
-                failures.Add($"{t}:MaxRecordsPerSecond must be at least 1, or unset for no limit (got {tenant.MaxRecordsPerSecond}).");
-            }
-
-            if (tenant.MaxLiveSpans is < 1)
-            {
-                failures.Add($"{t}:MaxLiveSpans must be at least 1, or unset for no limit (got {tenant.MaxLiveSpans}).");
-            }
-        }
-    }
-
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
-    private static partial Regex TenantName();
-
-    [GeneratedRegex("^([0-9A-Fa-f]{2}[: ]?){19}[0-9A-Fa-f]{2}$")]
-    private static partial Regex Thumbprint();
 }

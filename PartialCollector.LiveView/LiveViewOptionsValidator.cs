@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using PartialCollector.Core.Tenants;
 
 namespace PartialCollector.LiveView;
 
@@ -37,38 +37,13 @@ public sealed class LiveViewOptionsValidator : IValidateOptions<LiveViewOptions>
     }
 }
 
-/// <summary>The tenants' keys as the live view uses them: the same rules as the Exporter's, so one section serves both.</summary>
-public sealed partial class LiveViewTenantsOptionsValidator : IValidateOptions<LiveViewTenantsOptions>
+/// <summary>The tenants as the live view uses them: the Exporter's section, checked by the same rules.</summary>
+public sealed class LiveViewTenantsOptionsValidator : IValidateOptions<LiveViewTenantsOptions>
 {
     public ValidateOptionsResult Validate(string? name, LiveViewTenantsOptions options)
     {
         var failures = new List<string>();
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (tenant, settings) in options.Tenants)
-        {
-            var t = $"{LiveViewTenantsOptions.Section}:Tenants:{tenant}";
-            if (!TenantName().IsMatch(tenant))
-            {
-                failures.Add($"{t}: a tenant name is 1 to 64 letters, digits, '.', '_' or '-'.");
-            }
-
-            for (var i = 0; i < settings.ApiKeys.Count; i++)
-            {
-                // The key itself never goes into a message.
-                if (settings.ApiKeys[i].Trim().Length < 16)
-                {
-                    failures.Add($"{t}:ApiKeys:{i} must be at least 16 characters.");
-                }
-                else if (!keys.Add(settings.ApiKeys[i].Trim()))
-                {
-                    failures.Add($"{t}:ApiKeys:{i} is also another tenant's key.");
-                }
-            }
-        }
-
+        TenantRules.Validate(LiveViewTenantsOptions.Section, options.Tenants, failures);
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
     }
-
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
-    private static partial Regex TenantName();
 }

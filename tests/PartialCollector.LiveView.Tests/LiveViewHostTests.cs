@@ -28,6 +28,8 @@ public sealed class LiveViewHostTests
     [InlineData("LiveView:RefreshInterval", "10ms", "LiveView:RefreshInterval must be between 100ms and 1h")]
     [InlineData("LiveView:MaxServiceSeries", "0", "LiveView:MaxServiceSeries must be between 1 and 10000")]
     [InlineData("PartialExporter:Tenants:acme:ApiKeys:0", "short", "PartialExporter:Tenants:acme:ApiKeys:0 must be at least 16 characters")]
+    [InlineData("PartialExporter:Tenants:acme:ClientCertificateThumbprints:0", "not-hex", "PartialExporter:Tenants:acme:ClientCertificateThumbprints:0 must be a SHA-1 thumbprint")]
+    [InlineData("PartialExporter:Tenants:acme:MaxLiveSpans", "0", "PartialExporter:Tenants:acme:MaxLiveSpans must be at least 1")]
     public async Task Bad_configuration_refuses_start_up_naming_the_key(string key, string value, string message)
     {
         var connectionString = await (await PostgresServer.GetAsync()).CreateMigratedDatabaseAsync("live_opts");
