@@ -40,7 +40,7 @@ public sealed class ReceiverMetrics
 
     public void Collected(int rows) => collected.Add(rows);
 
-    /// <summary>Counts delivered spans as crashes by service (a span a heartbeat kept alive meanwhile counts too: rare, and it did go quiet).</summary>
+    /// <summary>Counts delivered spans as crashes by service (a span running again since its claim counts too: rare, and it did go quiet).</summary>
     public void Crashed(IEnumerable<ClaimedSpan> delivered)
     {
         foreach (var service in delivered.GroupBy(s => services.Name(s.ServiceName)))
