@@ -148,6 +148,11 @@ public sealed class CollectionRulesTests
         Assert.Equal(0, await new PartialTracesTable(connectionString).CountAsync());
         Assert.Equal(1, await ExpiredSpans.DeadLetterCountAsync(connectionString, "not a protobuf TracesData"));
         Assert.Equal(1, await ExpiredSpans.DeadLetterCountAsync(connectionString, "stored trace is empty"));
+
+        // Only the delivered span keeps a crash record (the live view's list); the batch is closed.
+        var table = new PartialTracesTable(connectionString);
+        Assert.Equal(good.SpanId, await table.ScalarAsync<string>("SELECT string_agg(span_id, ',') FROM partial_collected"));
+        Assert.Equal(0, await table.CountAsync("partial_collection_batches"));
     }
 
     [Fact]
