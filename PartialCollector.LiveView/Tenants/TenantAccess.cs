@@ -2,6 +2,10 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
+using Npgsql;
 using PartialCollector.Core.Tenants;
 
 namespace PartialCollector.LiveView.Tenants;
@@ -34,6 +38,12 @@ public static class TenantAccess
 
     public static IServiceCollection AddTenantAccess(this IServiceCollection services)
     {
+        // One key ring for every replica, in the database (see DatabaseKeyRepository); one application name, so
+        // replicas installed in different folders still read each other's cookies.
+        services.AddDataProtection().SetApplicationName("PartialCollector.LiveView");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(
+            keys => keys.XmlRepository = new DatabaseKeyRepository(sp.GetRequiredService<NpgsqlDataSource>())));
+
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, null, policy => policy.ForwardDefaultSelector = context =>
                 context.Request.Headers.Authorization.Count > 0 ? BearerScheme : CookieScheme)
