@@ -16,25 +16,31 @@ public static class CollectionBench
         int Expired, int Live, TimeSpan Drain, TimeSpan FirstToLast, double SpansPerSecond, double ReceiverPeakRssMiB, double ReceiverCpuSeconds, string IdlePlan,
         DatabaseCost.PerRecord DrainCost, double ReceiverCpuMicrosPerSpan)
     {
-        /// <summary>Reference (c): the database's own claim-and-delete rate on an identical copy of the table.</summary>
-        public double ReferenceRowsPerSecond { get; init; }
+        /// <summary>Reference (c): the database's own claim-and-delete rate on an identical copy of the table, the mean of a run just before the drain and one just after.</summary>
+        public double ReferenceRowsPerSecond => (ReferenceBefore + ReferenceAfter) / 2;
+
+        /// <summary>Reference (c) just before the drain, rows/s.</summary>
+        public double ReferenceBefore { get; init; }
+
+        /// <summary>Reference (c) just after the drain, rows/s.</summary>
+        public double ReferenceAfter { get; init; }
 
         /// <summary>What each row of reference (c) cost the database.</summary>
         public DatabaseCost.PerRecord? ReferenceCost { get; init; }
     }
 
     /// <summary>
-    /// Reference (c): one statement, 1,000 rows at a time on one connection, deletes the expired rows of a copy of the
-    /// seeded table (with an index on expires_at, as the original's table has) and returns their traces.
+    /// Copies the seeded table for reference (c) (the columns the original's table has, and its index on expires_at),
+    /// as autovacuum would leave it. Taken before the drain, which empties the expired rows it needs.
     /// </summary>
-    public static async Task<(double RowsPerSecond, DatabaseCost.PerRecord Cost)> ClaimAndDeleteReferenceAsync(NpgsqlDataSource dataSource, DatabaseCost cost)
+    public static async Task CopyForReferenceAsync(NpgsqlDataSource dataSource, string table)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using (var copy = new NpgsqlCommand(
-            """
-            DROP TABLE IF EXISTS reference_c;
-            CREATE TABLE reference_c AS SELECT trace_id, span_id, trace, "timestamp", expires_at FROM partial_traces;
-            CREATE INDEX ON reference_c (expires_at);
+            $"""
+            DROP TABLE IF EXISTS {table};
+            CREATE TABLE {table} AS SELECT trace_id, span_id, trace, "timestamp", expires_at FROM partial_traces;
+            CREATE INDEX ON {table} (expires_at);
             """,
             connection)
         { CommandTimeout = 600 })
@@ -42,22 +48,28 @@ public static class CollectionBench
             await copy.ExecuteNonQueryAsync();
         }
 
-        // As autovacuum would leave it, like the seeded table (VACUUM cannot share a command with other statements).
-        await using (var vacuum = new NpgsqlCommand("VACUUM (ANALYZE) reference_c", connection) { CommandTimeout = 600 })
-        {
-            await vacuum.ExecuteNonQueryAsync();
-        }
+        // VACUUM cannot share a command with other statements.
+        await using var vacuum = new NpgsqlCommand($"VACUUM (ANALYZE) {table}", connection) { CommandTimeout = 600 };
+        await vacuum.ExecuteNonQueryAsync();
+    }
 
-        var before = cost.Take("reference_c");
+    /// <summary>
+    /// Reference (c): one statement, 1,000 rows at a time on one connection, deletes the expired rows of a copy of the
+    /// seeded table (see <see cref="CopyForReferenceAsync"/>) and returns their traces; the copy is dropped after.
+    /// </summary>
+    public static async Task<(double RowsPerSecond, DatabaseCost.PerRecord Cost)> ClaimAndDeleteReferenceAsync(NpgsqlDataSource dataSource, DatabaseCost cost, string table)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var before = cost.Take(table);
         var started = Stopwatch.GetTimestamp();
         long total = 0;
         int deleted;
         do
         {
             await using var claim = new NpgsqlCommand(
-                """
-                DELETE FROM reference_c WHERE ctid IN (
-                    SELECT ctid FROM reference_c WHERE expires_at < now() ORDER BY expires_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+                $"""
+                DELETE FROM {table} WHERE ctid IN (
+                    SELECT ctid FROM {table} WHERE expires_at < now() ORDER BY expires_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
                 RETURNING trace
                 """,
                 connection);
@@ -73,8 +85,8 @@ public static class CollectionBench
         while (deleted > 0);
 
         var rate = total / Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var perRow = DatabaseCost.Per(before, cost.Take("reference_c"), total);
-        await using var drop = new NpgsqlCommand("DROP TABLE reference_c", connection);
+        var perRow = DatabaseCost.Per(before, cost.Take(table), total);
+        await using var drop = new NpgsqlCommand($"DROP TABLE {table}", connection);
         await drop.ExecuteNonQueryAsync();
         return (rate, perRow);
     }

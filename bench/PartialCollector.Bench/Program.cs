@@ -177,11 +177,16 @@ if (runCollection)
 {
     Console.Error.WriteLine($"collection: seeding {options.CollectionLive:N0} live and {options.CollectionExpired:N0} expired spans");
     await CollectionBench.SeedAsync(dataSource, payloads, options.CollectionLive, options.CollectionExpired);
-    Console.Error.WriteLine("reference (c): claim-and-delete on a copy of the table");
-    var referenceC = await CollectionBench.ClaimAndDeleteReferenceAsync(dataSource, cost);
-    collection = await CollectionBench.RunAsync(dataSource, cost, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired, options.ReceiverEnvironment, payloads)
-        with
-    { ReferenceRowsPerSecond = referenceC.RowsPerSecond, ReferenceCost = referenceC.Cost };
+    // (c) just before and just after the drain, each on its own copy: this machine's speed moves between runs, so
+    // bracketing the drain makes the ratio less a matter of when (c) happened to run.
+    await CollectionBench.CopyForReferenceAsync(dataSource, "reference_c_before");
+    await CollectionBench.CopyForReferenceAsync(dataSource, "reference_c_after");
+    Console.Error.WriteLine("reference (c): claim-and-delete on a copy of the table, before the drain");
+    var referenceBefore = await CollectionBench.ClaimAndDeleteReferenceAsync(dataSource, cost, "reference_c_before");
+    var drained = await CollectionBench.RunAsync(dataSource, cost, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired, options.ReceiverEnvironment, payloads);
+    Console.Error.WriteLine("reference (c): again, after the drain");
+    var referenceAfter = await CollectionBench.ClaimAndDeleteReferenceAsync(dataSource, cost, "reference_c_after");
+    collection = drained with { ReferenceBefore = referenceBefore.RowsPerSecond, ReferenceAfter = referenceAfter.RowsPerSecond, ReferenceCost = referenceBefore.Cost };
 }
 
 string F(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
@@ -216,9 +221,9 @@ if (bloat is { } b)
 if (collection is not null)
 {
     Console.WriteLine();
-    Console.WriteLine($"| collection | expired | live | from process start s | first to last span s | spans/s | (c) rows/s | ours / (c) | receiver peak RSS MiB | receiver CPU s |");
+    Console.WriteLine($"| collection | expired | live | from process start s | first to last span s | spans/s | (c) rows/s: mean of runs just before and after | ours / (c) | receiver peak RSS MiB | receiver CPU s |");
     Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    Console.WriteLine($"| drain to an acknowledging gRPC sink | {F(collection.Expired)} | {F(collection.Live)} | {collection.Drain.TotalSeconds:0.0} | {collection.FirstToLast.TotalSeconds:0.0} | {F(collection.SpansPerSecond)} | {F(collection.ReferenceRowsPerSecond)} | {collection.SpansPerSecond / collection.ReferenceRowsPerSecond:0.00}x | {collection.ReceiverPeakRssMiB:0} | {collection.ReceiverCpuSeconds:0.0} |");
+    Console.WriteLine($"| drain to an acknowledging gRPC sink | {F(collection.Expired)} | {F(collection.Live)} | {collection.Drain.TotalSeconds:0.0} | {collection.FirstToLast.TotalSeconds:0.0} | {F(collection.SpansPerSecond)} | {F(collection.ReferenceRowsPerSecond)} ({F(collection.ReferenceBefore)} before, {F(collection.ReferenceAfter)} after) | {collection.SpansPerSecond / collection.ReferenceRowsPerSecond:0.00}x | {collection.ReceiverPeakRssMiB:0} | {collection.ReceiverCpuSeconds:0.0} |");
     Console.WriteLine();
     Console.WriteLine("What each collected span cost, from the first span at the sink to the last (the sink runs in the bench process):");
     Console.WriteLine();
