@@ -7,11 +7,17 @@
     const status = document.getElementById("live-status");
     const interval = Number(live.dataset.refreshMs) || 5000;
 
-    const select = (tab) => {
+    // Marks the tab in the freshly rendered tables; the URL is left alone, so a refresh never touches the history
+    // while a filter's form submission is navigating away.
+    const show = (tab) => {
         live.dataset.tab = tab;
         for (const button of live.querySelectorAll("[data-show]")) {
             button.setAttribute("aria-selected", String(button.dataset.show === tab));
         }
+    };
+
+    const select = (tab) => {
+        show(tab);
         const url = new URL(location.href);
         url.searchParams.set("tab", tab);
         history.replaceState(null, "", url);
@@ -23,11 +29,17 @@
         const button = event.target.closest("[data-show]");
         if (button) select(button.dataset.show);
     });
+    // Once a filter submits, the page is on its way out: no more refreshes.
+    let leaving = false;
     for (const auto of document.querySelectorAll("[data-autosubmit]")) {
-        auto.addEventListener("change", () => auto.form.submit());
+        auto.addEventListener("change", () => {
+            leaving = true;
+            auto.form.submit();
+        });
     }
 
     const refresh = async () => {
+        if (leaving) return;
         try {
             const response = await fetch(live.dataset.fragment, { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" });
             if (response.status === 401) {
@@ -35,8 +47,10 @@
                 return;
             }
             if (!response.ok) throw new Error(String(response.status));
-            content.innerHTML = await response.text();
-            select(live.dataset.tab);
+            const html = await response.text();
+            if (leaving) return;
+            content.innerHTML = html;
+            show(live.dataset.tab);
             status.textContent = "Updated " + new Date().toISOString().slice(11, 19) + " UTC";
             status.classList.remove("stale");
         } catch (error) {

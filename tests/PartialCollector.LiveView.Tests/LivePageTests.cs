@@ -85,7 +85,12 @@ public sealed class LivePageTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task The_service_filter_narrows_both_tables_and_the_page_renders_for_a_screenshot()
     {
-        await using var host = await LiveViewHost.StartAsync(new() { ["LiveView:TraceUrlTemplate"] = "http://localhost:15080/traces/detail/{traceId}" });
+        // Refreshing as often as allowed, so a refresh lands while the filter's form submission navigates away.
+        await using var host = await LiveViewHost.StartAsync(new()
+        {
+            ["LiveView:TraceUrlTemplate"] = "http://localhost:15080/traces/detail/{traceId}",
+            ["LiveView:RefreshInterval"] = "100ms",
+        });
         await SeedDemoAsync(host);
         var page = await browser!.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 420 } });
         page.SetDefaultTimeout((float)(Deadline * 2).TotalMilliseconds);
