@@ -81,11 +81,7 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
 
         await using (var command = dataSource.CreateCommand())
         {
-            command.CommandText = $"""
-                SELECT {CrashedColumns}, trace FROM partial_collected
-                WHERE trace_id = @trace_id AND span_id = @span_id{TenantFilter(tenant, command)}
-                ORDER BY id DESC LIMIT 1
-                """;
+            command.CommandText = CrashedDetailSql(tenant, command);
             AddIds(command, traceId, spanId);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
@@ -208,6 +204,16 @@ public sealed class SpanStore(NpgsqlDataSource dataSource)
 
         return filters;
     }
+
+    /// <summary>
+    /// A collected span's latest crash record (the highest id), with its stored span: through the hash index on
+    /// trace_id, the trace's few records filtered by span id.
+    /// </summary>
+    internal static string CrashedDetailSql(string? tenant, NpgsqlCommand command) => $"""
+        SELECT {CrashedColumns}, trace FROM partial_collected
+        WHERE trace_id = @trace_id AND span_id = @span_id{TenantFilter(tenant, command)}
+        ORDER BY id DESC LIMIT 1
+        """;
 
     /// <summary>
     /// Crashed spans, most recently recorded first: id descending (ids grow with claim order), along the primary key,

@@ -84,7 +84,32 @@ public sealed class QueryPlanTests(ITestOutputHelper output)
 
         await AssertLastHourIsReadThroughTheBrinIndexAsync(connection, null);
         await AssertLastHourIsReadThroughTheBrinIndexAsync(connection, "small");
+        await AssertDetailIsReadThroughTheTraceHashAsync(connection, null);
+        await AssertDetailIsReadThroughTheTraceHashAsync(connection, "small");
     }
+
+    /// <summary>A crashed span's detail (record 500,000): the hash index on trace_id, a handful of pages.</summary>
+    private async Task AssertDetailIsReadThroughTheTraceHashAsync(NpgsqlConnection connection, string? tenant)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + SpanStore.CrashedDetailSql(tenant, command);
+        command.Parameters.Add(new NpgsqlParameter<string>("trace_id", Md5Hex("c500000")));
+        command.Parameters.Add(new NpgsqlParameter<string>("span_id", Md5Hex("d500000")[..16]));
+        var plan = JsonDocument.Parse((string)(await command.ExecuteScalarAsync())!).RootElement[0];
+        var nodes = Flatten(plan.GetProperty("Plan")).ToList();
+        var summary = string.Join(" > ", nodes.Select(n =>
+            $"{n.GetProperty("Node Type").GetString()}{(n.TryGetProperty("Index Name", out var i) ? " " + i.GetString() : "")} (rows {n.GetProperty("Actual Rows").GetDouble()})"));
+        var top = plan.GetProperty("Plan");
+        var buffers = top.GetProperty("Shared Hit Blocks").GetInt64() + top.GetProperty("Shared Read Blocks").GetInt64();
+        output.WriteLine($"detail, tenant {tenant ?? "(none)"}: {plan.GetProperty("Execution Time").GetDouble():F2} ms, {buffers} buffers: {summary}");
+
+        Assert.Equal(1, top.GetProperty("Actual Rows").GetDouble()); // record 500,000 is of tenant small
+        Assert.Contains(nodes, n => n.TryGetProperty("Index Name", out var i) && i.GetString() == "partial_collected_trace_idx");
+        Assert.DoesNotContain(nodes, n => n.GetProperty("Node Type").GetString() == "Seq Scan");
+        Assert.True(buffers < 20, $"detail: {buffers} buffers: {summary}");
+    }
+
+    private static string Md5Hex(string text) => Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 
     /// <summary>
     /// The services summary's crashes of the last hour: the block ranges of the BRIN index on collected_at that
