@@ -2,12 +2,14 @@ namespace PartialCollector.Bench;
 
 /// <summary>
 /// Command-line settings: <c>[--connection CS] --exporter DLL --receiver DLL [--quick] [--exporter-env KEY=VALUE]...
-/// [--receiver-env KEY=VALUE]... [--only TEXT]... [--keys N]</c>; <c>--only</c> runs just the runs whose name contains one of the texts (the references always run);
-/// <c>--keys</c> is how many spans the loads cycle through (100,000): at a given rate, how often each span is refreshed.
+/// [--receiver-env KEY=VALUE]... [--only TEXT]... [--keys N] [--expiry-bucket SECONDS]</c>; <c>--only</c> runs just the runs whose name contains one of the texts (the references always run);
+/// <c>--keys</c> is how many spans the loads cycle through (100,000): at a given rate, how often each span is refreshed;
+/// <c>--expiry-bucket</c> is the schema's Migrator:ExpiryBucket (30): how often a refreshed span moves an indexed column
+/// (the collection run's seeded spans are due only with buckets of up to 30 s).
 /// Without <c>--connection</c> (<see cref="Connection"/> empty) the bench starts a throwaway PostgreSQL of its own (<see cref="BenchDatabase"/>).
 /// </summary>
 public sealed record BenchOptions(
-    string Connection, string ExporterDll, string ReceiverDll, bool Quick, Dictionary<string, string> ExporterEnvironment, Dictionary<string, string> ReceiverEnvironment, string[] Only, int Keys = 100_000)
+    string Connection, string ExporterDll, string ReceiverDll, bool Quick, Dictionary<string, string> ExporterEnvironment, Dictionary<string, string> ReceiverEnvironment, string[] Only, int Keys = 100_000, int ExpiryBucketSeconds = 30)
 {
     public bool Runs(string name) => Only.Length == 0 || Only.Any(o => name.Contains(o, StringComparison.OrdinalIgnoreCase));
 
@@ -36,7 +38,8 @@ public sealed record BenchOptions(
             Settings(args, "--exporter-env"),
             Settings(args, "--receiver-env"),
             [.. args.Select((a, i) => (a, i)).Where(x => x.a == "--only" && x.i + 1 < args.Length).Select(x => args[x.i + 1])],
-            Value("--keys") is { } keys ? int.Parse(keys, System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+            Value("--keys") is { } keys ? int.Parse(keys, System.Globalization.CultureInfo.InvariantCulture) : 100_000,
+            Value("--expiry-bucket") is { } bucket ? int.Parse(bucket, System.Globalization.CultureInfo.InvariantCulture) : 30);
     }
 
     private static Dictionary<string, string> Settings(string[] args, string option) =>

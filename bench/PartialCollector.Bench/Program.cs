@@ -22,7 +22,8 @@ if (database is not null)
     options = options with { Connection = database.ConnectionString };
 }
 
-var migrator = new SchemaMigrator(Options.Create(new MigratorOptions()), NullLogger<SchemaMigrator>.Instance, TimeProvider.System);
+var migrator = new SchemaMigrator(
+    Options.Create(new MigratorOptions { ExpiryBucket = TimeSpan.FromSeconds(options.ExpiryBucketSeconds) }), NullLogger<SchemaMigrator>.Instance, TimeProvider.System);
 await migrator.MigrateAsync(options.Connection, CancellationToken.None);
 // Prepared statements for the references too, as the original's pgx caches them by default.
 await using var dataSource = NpgsqlDataSource.Create(
