@@ -95,13 +95,7 @@ public sealed class QueryPlanTests(ITestOutputHelper output)
         command.CommandText = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + SpanStore.CrashedDetailSql(tenant, command);
         command.Parameters.Add(new NpgsqlParameter<string>("trace_id", Md5Hex("c500000")));
         command.Parameters.Add(new NpgsqlParameter<string>("span_id", Md5Hex("d500000")[..16]));
-        var plan = JsonDocument.Parse((string)(await command.ExecuteScalarAsync())!).RootElement[0];
-        var nodes = Flatten(plan.GetProperty("Plan")).ToList();
-        var summary = string.Join(" > ", nodes.Select(n =>
-            $"{n.GetProperty("Node Type").GetString()}{(n.TryGetProperty("Index Name", out var i) ? " " + i.GetString() : "")} (rows {n.GetProperty("Actual Rows").GetDouble()})"));
-        var top = plan.GetProperty("Plan");
-        var buffers = top.GetProperty("Shared Hit Blocks").GetInt64() + top.GetProperty("Shared Read Blocks").GetInt64();
-        output.WriteLine($"detail, tenant {tenant ?? "(none)"}: {plan.GetProperty("Execution Time").GetDouble():F2} ms, {buffers} buffers: {summary}");
+        var (top, nodes, summary, buffers) = await ExplainAsync(command, $"detail, tenant {tenant ?? "(none)"}");
 
         Assert.Equal(1, top.GetProperty("Actual Rows").GetDouble()); // record 500,000 is of tenant small
         Assert.Contains(nodes, n => n.TryGetProperty("Index Name", out var i) && i.GetString() == "partial_collected_trace_idx");
@@ -140,13 +134,7 @@ public sealed class QueryPlanTests(ITestOutputHelper output)
         await using var command = connection.CreateCommand();
         command.CommandText = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + build(query, command);
         command.Parameters.Add(new NpgsqlParameter<int>("limit", query.Limit + 1));
-        var plan = JsonDocument.Parse((string)(await command.ExecuteScalarAsync())!).RootElement[0];
-        var nodes = Flatten(plan.GetProperty("Plan")).ToList();
-        var summary = string.Join(" > ", nodes.Select(n =>
-            $"{n.GetProperty("Node Type").GetString()}{(n.TryGetProperty("Index Name", out var i) ? " " + i.GetString() : "")} (rows {n.GetProperty("Actual Rows").GetDouble()})"));
-        var top = plan.GetProperty("Plan");
-        var buffers = top.GetProperty("Shared Hit Blocks").GetInt64() + top.GetProperty("Shared Read Blocks").GetInt64();
-        output.WriteLine($"{what}: {plan.GetProperty("Execution Time").GetDouble():F2} ms, {buffers} buffers: {summary}");
+        var (_, nodes, summary, buffers) = await ExplainAsync(command, what);
 
         var scans = nodes.Where(n => n.GetProperty("Node Type").GetString()!.Contains("Scan", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(scans);
@@ -162,6 +150,19 @@ public sealed class QueryPlanTests(ITestOutputHelper output)
 
         Assert.DoesNotContain(nodes, n => n.GetProperty("Node Type").GetString() is "Sort" or "Incremental Sort" && n.GetProperty("Actual Rows").GetDouble() > 2 * (query.Limit + 1));
         Assert.True(buffers < 1000, $"{what}: {buffers} buffers for one page: {summary}");
+    }
+
+    /// <summary>Runs an <c>EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)</c> command: its top node, every node, a one-line summary and the buffers it read.</summary>
+    private async Task<(JsonElement Top, List<JsonElement> Nodes, string Summary, long Buffers)> ExplainAsync(NpgsqlCommand command, string what)
+    {
+        var plan = JsonDocument.Parse((string)(await command.ExecuteScalarAsync())!).RootElement[0];
+        var nodes = Flatten(plan.GetProperty("Plan")).ToList();
+        var summary = string.Join(" > ", nodes.Select(n =>
+            $"{n.GetProperty("Node Type").GetString()}{(n.TryGetProperty("Index Name", out var i) ? " " + i.GetString() : "")} (rows {n.GetProperty("Actual Rows").GetDouble()})"));
+        var top = plan.GetProperty("Plan");
+        var buffers = top.GetProperty("Shared Hit Blocks").GetInt64() + top.GetProperty("Shared Read Blocks").GetInt64();
+        output.WriteLine($"{what}: {plan.GetProperty("Execution Time").GetDouble():F2} ms, {buffers} buffers: {summary}");
+        return (top, nodes, summary, buffers);
     }
 
     private static IEnumerable<JsonElement> Flatten(JsonElement node)
