@@ -6,7 +6,7 @@ namespace PartialCollector.Bench;
 /// <summary>
 /// The bench's own PostgreSQL when no <c>--connection</c> is given: a throwaway cluster from the machine's binaries
 /// (PartialCollector.LocalPostgres, as the AppHost and the tests start theirs), with PostgreSQL's default settings but
-/// <c>max_connections=300</c> (the references' and the services' pools), trust authentication on 127.0.0.1, run as
+/// <c>max_connections=300</c> (the references' and the services' pools) and any <c>--postgres-setting</c>, trust authentication on 127.0.0.1, run as
 /// the postgres user when root; stopped and removed when the bench ends, Ctrl+C included.
 /// </summary>
 public sealed class BenchDatabase : IAsyncDisposable
@@ -23,11 +23,11 @@ public sealed class BenchDatabase : IAsyncDisposable
     /// <summary>The <c>bench</c> database (the Migrator creates it).</summary>
     public string ConnectionString { get; }
 
-    public static async Task<BenchDatabase> StartAsync()
+    public static async Task<BenchDatabase> StartAsync(IEnumerable<string> settings)
     {
         var bin = PostgresBinaries.Find() ?? throw new InvalidOperationException($"bench: {PostgresBinaries.NotFound} Or give --connection.");
-        var cluster = await LocalPostgresCluster.StartThrowawayAsync(bin, ["max_connections=300"], password: null, folderPrefix: "partialcollector-bench-pg-");
-        Console.Error.WriteLine($"bench: PostgreSQL {PostgresBinaries.Version(bin)} on port {cluster.Port} (default settings) in {cluster.Root}");
+        var cluster = await LocalPostgresCluster.StartThrowawayAsync(bin, ["max_connections=300", .. settings], password: null, folderPrefix: "partialcollector-bench-pg-");
+        Console.Error.WriteLine($"bench: PostgreSQL {PostgresBinaries.Version(bin)} on port {cluster.Port} (default settings{string.Concat(settings.Select(s => ", " + s))}) in {cluster.Root}");
         return new BenchDatabase(cluster);
     }
 

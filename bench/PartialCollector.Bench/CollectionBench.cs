@@ -91,7 +91,7 @@ public static class CollectionBench
         return (rate, perRow);
     }
 
-    public static async Task SeedAsync(NpgsqlDataSource dataSource, SpanPayloads payloads, int live, int expired)
+    public static async Task SeedAsync(NpgsqlDataSource dataSource, SpanPayloads payloads, int live, int expired, ExpiredLayout layout)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using (var truncate = new NpgsqlCommand("TRUNCATE partial_traces", connection))
@@ -104,17 +104,22 @@ public static class CollectionBench
             "COPY partial_traces (trace_id, span_id, trace, \"timestamp\", expires_at) FROM STDIN (FORMAT BINARY)"))
         {
             var total = live + expired;
+            var stride = Math.Max(1, total / expired);
             for (var i = 0; i < total; i++)
             {
-                var key = i % payloads.Count;
-                var isExpired = i < expired;
+                var isExpired = layout == ExpiredLayout.Contiguous ? i < expired : i % stride == 0 && i / stride < expired;
+
+                // The expired spans are the same in either layout (payload and expiry by their own ordinal); only
+                // where they lie in the heap differs.
+                var n = isExpired && layout == ExpiredLayout.Scattered ? i / stride : i;
+                var key = n % payloads.Count;
                 await writer.StartRowAsync();
                 await writer.WriteAsync($"{payloads.TraceIdHex(key)[..24]}{i:x8}", NpgsqlDbType.Text);
                 await writer.WriteAsync(payloads.SpanIdHex(key), NpgsqlDbType.Text);
                 await writer.WriteAsync(payloads.Traces(key).ToByteArray(), NpgsqlDbType.Bytea);
                 await writer.WriteAsync(now.AddMinutes(-2), NpgsqlDbType.TimestampTz);
                 // Expired at least a 30-second expiry bucket ago, so every expired row is due when the drain starts.
-                await writer.WriteAsync(isExpired ? now.AddSeconds(-91 + (i % 60)) : now.AddHours(1 + (i % 60)), NpgsqlDbType.TimestampTz);
+                await writer.WriteAsync(isExpired ? now.AddSeconds(-91 + (n % 60)) : now.AddHours(1 + (i % 60)), NpgsqlDbType.TimestampTz);
             }
 
             await writer.CompleteAsync();

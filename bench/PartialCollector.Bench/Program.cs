@@ -16,7 +16,7 @@ if (args.Contains("--failover"))
 // bench/run.sh publishes the services, then runs this with their paths; PostgreSQL is a throwaway cluster of the
 // bench's own unless --connection names a server.
 var options = BenchOptions.Parse(args);
-await using var database = options.Connection.Length == 0 ? await BenchDatabase.StartAsync() : null;
+await using var database = options.Connection.Length == 0 ? await BenchDatabase.StartAsync(options.PostgresSettings ?? []) : null;
 if (database is not null)
 {
     options = options with { Connection = database.ConnectionString };
@@ -172,12 +172,12 @@ if (runsLoads)
     }
 }
 
-CollectionBench.Result? collection = null;
+var collections = new List<(ExpiredLayout Layout, CollectionBench.Result Result)>();
 var runCollection = options.Runs("collection");
-if (runCollection)
+foreach (var layout in runCollection ? options.Layouts : [])
 {
-    Console.Error.WriteLine($"collection: seeding {options.CollectionLive:N0} live and {options.CollectionExpired:N0} expired spans");
-    await CollectionBench.SeedAsync(dataSource, payloads, options.CollectionLive, options.CollectionExpired);
+    Console.Error.WriteLine($"collection ({layout}): seeding {options.CollectionLive:N0} live and {options.CollectionExpired:N0} expired spans");
+    await CollectionBench.SeedAsync(dataSource, payloads, options.CollectionLive, options.CollectionExpired, layout);
     // (c) just before and just after the drain, each on its own copy: this machine's speed moves between runs, so
     // bracketing the drain makes the ratio less a matter of when (c) happened to run.
     await CollectionBench.CopyForReferenceAsync(dataSource, "reference_c_before");
@@ -187,7 +187,7 @@ if (runCollection)
     var drained = await CollectionBench.RunAsync(dataSource, cost, options.Connection, options.ReceiverDll, options.CollectionLive, options.CollectionExpired, options.ReceiverEnvironment, payloads);
     Console.Error.WriteLine("reference (c): again, after the drain");
     var referenceAfter = await CollectionBench.ClaimAndDeleteReferenceAsync(dataSource, cost, "reference_c_after");
-    collection = drained with { ReferenceBefore = referenceBefore.RowsPerSecond, ReferenceAfter = referenceAfter.RowsPerSecond, ReferenceCost = referenceBefore.Cost };
+    collections.Add((layout, drained with { ReferenceBefore = referenceBefore.RowsPerSecond, ReferenceAfter = referenceAfter.RowsPerSecond, ReferenceCost = referenceBefore.Cost }));
 }
 
 string F(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
@@ -219,27 +219,36 @@ if (bloat is { } b)
     Console.WriteLine($"| {b.Load.Name} | {F(b.Load.RecordsPerSecond)} | {F(b.Load.Records)} | {z.TableBytes / 1048576.0:0.0} | {z.IndexBytes / 1048576.0:0.0} | {F(z.LiveRows)} | {F(z.DeadRows)} | {(z.Updates == 0 ? 0 : (double)z.HotUpdates / z.Updates):P0} | {z.AutoVacuums} |");
 }
 
-if (collection is not null)
+if (collections.Count > 0)
 {
+    string Name(ExpiredLayout layout) => $"drain to an acknowledging gRPC sink, expired rows {layout.ToString().ToLowerInvariant()}";
     Console.WriteLine();
     Console.WriteLine($"| collection | expired | live | from process start s | first to last span s | spans/s | (c) rows/s: mean of runs just before and after | ours / (c) | receiver peak RSS MiB | receiver CPU s |");
     Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    Console.WriteLine($"| drain to an acknowledging gRPC sink | {F(collection.Expired)} | {F(collection.Live)} | {collection.Drain.TotalSeconds:0.0} | {collection.FirstToLast.TotalSeconds:0.0} | {F(collection.SpansPerSecond)} | {F(collection.ReferenceRowsPerSecond)} ({F(collection.ReferenceBefore)} before, {F(collection.ReferenceAfter)} after) | {collection.SpansPerSecond / collection.ReferenceRowsPerSecond:0.00}x | {collection.ReceiverPeakRssMiB:0} | {collection.ReceiverCpuSeconds:0.0} |");
+    foreach (var (layout, collection) in collections)
+    {
+        Console.WriteLine($"| {Name(layout)} | {F(collection.Expired)} | {F(collection.Live)} | {collection.Drain.TotalSeconds:0.0} | {collection.FirstToLast.TotalSeconds:0.0} | {F(collection.SpansPerSecond)} | {F(collection.ReferenceRowsPerSecond)} ({F(collection.ReferenceBefore)} before, {F(collection.ReferenceAfter)} after) | {collection.SpansPerSecond / collection.ReferenceRowsPerSecond:0.00}x | {collection.ReceiverPeakRssMiB:0} | {collection.ReceiverCpuSeconds:0.0} |");
+    }
+
     Console.WriteLine();
     Console.WriteLine("What each collected span cost, from the first span at the sink to the last (the sink runs in the bench process):");
     Console.WriteLine();
     Console.WriteLine("| collection | WAL bytes / span | PostgreSQL CPU µs / span | receiver CPU µs / span | sink CPU µs / span |");
     Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
-    var d = collection.DrainCost;
-    Console.WriteLine($"| drain to an acknowledging gRPC sink | {d.WalBytes:0} | {d.PostgresCpuMicros:0.0} | {collection.ReceiverCpuMicrosPerSpan:0.0} | {d.GeneratorCpuMicros:0.0} |");
-    if (collection.ReferenceCost is { } c)
+    foreach (var (layout, collection) in collections)
     {
-        Console.WriteLine($"| (c) claim-and-delete, per row | {c.WalBytes:0} | {c.PostgresCpuMicros:0.0} | | |");
+        var d = collection.DrainCost;
+        Console.WriteLine($"| {Name(layout)} | {d.WalBytes:0} | {d.PostgresCpuMicros:0.0} | {collection.ReceiverCpuMicrosPerSpan:0.0} | {d.GeneratorCpuMicros:0.0} |");
+        if (collection.ReferenceCost is { } c)
+        {
+            Console.WriteLine($"| (c) claim-and-delete, per row, expired rows {layout.ToString().ToLowerInvariant()} | {c.WalBytes:0} | {c.PostgresCpuMicros:0.0} | | |");
+        }
     }
 
+    // The idle plan reads the index the drains just emptied; the last layout's is as good as any.
     Console.WriteLine();
     Console.WriteLine("Idle collection cycle (nothing expired), the claim's scan:");
     Console.WriteLine("```");
-    Console.WriteLine(collection.IdlePlan);
+    Console.WriteLine(collections[^1].Result.IdlePlan);
     Console.WriteLine("```");
 }
