@@ -42,6 +42,7 @@ await using (var create = dataSource.CreateCommand(DatabaseReferences.CreateOrig
 async Task<LoadResult> Costed(string table, Func<Action, Task<LoadResult>> run, Func<double?>? exporterCpu = null)
 {
     DatabaseCost.Snapshot? start = null;
+    await cost.CheckpointAsync();
     var load = await run(() => start = cost.Take(table));
     var exporterSeconds = exporterCpu?.Invoke();
     var end = cost.TakeSettled(cost.Take(table), table);
