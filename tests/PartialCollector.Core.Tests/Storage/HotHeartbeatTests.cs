@@ -7,8 +7,8 @@ namespace PartialCollector.Core.Tests.Storage;
 /// <summary>
 /// Heartbeats are HOT updates (no index writes) on the production schema: every indexed column of partial_traces
 /// stays as it was while a span runs, but for the expiry bucket. Hour-wide buckets here, so that the rounds (seconds on a
-/// loaded machine) do not straddle a bucket boundary by chance: with 30 s buckets one time in ten or so they did, and
-/// then every span's next heartbeat moved its bucket, which is meant to be an index write.
+/// loaded machine) cross almost no span's bucket boundary: a refresh moves the bucket (an index write, as meant) of
+/// about refresh interval / width of the spans, a sixth with 30 s buckets and 5 s heartbeats.
 /// </summary>
 [Collection(nameof(HotHeartbeatTests))]
 public sealed class HotHeartbeatTests
