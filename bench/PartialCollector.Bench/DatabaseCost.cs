@@ -62,7 +62,9 @@ public sealed class DatabaseCost(NpgsqlDataSource dataSource)
             (end.GeneratorCpu - start.GeneratorCpu) * 1e6 / records);
     }
 
-    // utime + stime of every process named postgres (the server and its backends), in clock ticks of 1/100 s.
+    // utime + stime of every process named postgres (the server and its backends), plus cutime + cstime (the
+    // postmaster's: the backends and workers that have ended), in clock ticks of 1/100 s. Without the latter, a
+    // backend that ended inside a window (the pool pruning an idle connection) took its CPU out of the sum.
     private static double PostgresCpuSeconds()
     {
         double ticks = 0;
@@ -78,7 +80,10 @@ public sealed class DatabaseCost(NpgsqlDataSource dataSource)
                 }
 
                 var fields = stat[(close + 2)..].Split(' ');
-                ticks += double.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                for (var field = 11; field <= 14; field++)
+                {
+                    ticks += double.Parse(fields[field], System.Globalization.CultureInfo.InvariantCulture);
+                }
             }
             catch (IOException)
             {
